@@ -1,0 +1,2 @@
+"""Models of the auth domain."""
+from __future__ import annotations

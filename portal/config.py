@@ -1,0 +1,140 @@
+"""Configuration: defaults, an optional instance file, then the environment.
+
+Order of precedence (last wins), as in the Flask tutorial and microblog:
+
+1. the defaults below;
+2. ``<PORTAL_DATA_DIR>/config.py`` if it exists (Flask's instance config);
+3. environment variables: ``DATABASE_URL`` and ``SECRET_KEY`` as they are, and
+   every other setting as ``PORTAL_<NAME>`` (values are parsed as JSON when they
+   parse, so ``PORTAL_MAIL_PORT=2525`` is an int);
+4. ``test_config`` passed to :func:`portal.create_app`.
+
+Nothing here touches the disk at import time.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Languages the user interface and search support, in switcher order.
+SUPPORTED_LOCALES = ("en", "nl", "de", "sv", "pl")
+
+#: Human names for the language switcher, in the language itself.
+LOCALE_NAMES = {
+    "en": "English",
+    "nl": "Nederlands",
+    "de": "Deutsch",
+    "sv": "Svenska",
+    "pl": "Polski",
+}
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def defaults(data_dir: Path) -> dict:
+    """The built-in defaults, relative to the data folder."""
+    return {
+        "DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",
+        "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        "UPLOAD_DIR": str(data_dir / "uploads"),
+        "MAIL_DIR": str(data_dir / "mail"),
+        # Branding: shown in the header, page titles and e-mails.
+        "SITE_NAME": "Shopfloor Help Center",
+        "SITE_LOGO_URL": None,  # e.g. "/static/img/logo.svg"; None shows the name
+        "SITE_PRIMARY_COLOR": "#1f5fbf",
+        "SITE_ACCENT_COLOR": "#0f7b5f",
+        "SITE_URL": "http://localhost:8000",  # absolute links in e-mails and feeds
+        "TIMEZONE": "Europe/Amsterdam",
+        "DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        # Security
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,  # set PORTAL_SESSION_COOKIE_SECURE=true behind HTTPS
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+        # Mail: MAIL_BACKEND "file" writes .eml files to MAIL_DIR, "smtp" talks SMTP.
+        "MAIL_BACKEND": "file",
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_STARTTLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_TIMEOUT": 20,
+        "MAIL_FROM": "Shopfloor Support <support@example.com>",
+        # The outbox worker thread inside the web server (embedded default).
+        "WORKER_IN_PROCESS": True,
+        # Paths of content folders that `portal import` reads by default.
+        "ARTICLES_DIR": str(PROJECT_ROOT / "articles"),
+        "INCIDENTS_DIR": str(PROJECT_ROOT / "incidents"),
+    }
+
+
+def _parse_env_value(value: str):
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict:
+    """Settings named in the environment."""
+    environ = os.environ if environ is None else environ
+    found: dict = {}
+    for key, value in environ.items():
+        if key.startswith("PORTAL_") and key != "PORTAL_DATA_DIR":
+            found[key[len("PORTAL_"):]] = _parse_env_value(value)
+    if environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(environ["DATABASE_URL"])
+    if environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = environ["SECRET_KEY"]
+    return found
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def data_dir_from_environment(environ=None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("PORTAL_DATA_DIR", "instance")).resolve()
+
+
+def ensure_secret_key(config: dict) -> None:
+    """Use SECRET_KEY if given, else one kept in the data folder (made once).
+
+    Called by the app factory, not at import: a fresh install gets a stable
+    random key without anybody having to invent one.
+    """
+    if config.get("SECRET_KEY"):
+        return
+    path = Path(config["DATA_DIR"]) / "secret_key"
+    if path.exists():
+        config["SECRET_KEY"] = path.read_text().strip()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another server process made it first
+        config["SECRET_KEY"] = path.read_text().strip()
+        return
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    config["SECRET_KEY"] = key

@@ -1,0 +1,140 @@
+"""``portal import``: markdown files with YAML front matter into the database.
+
+One command reads articles and status content alike. Each file's front matter
+says what it is through ``kind`` (default ``article``); the domain that owns a
+kind registers an importer with :func:`register_importer` in its ``init_app``.
+An importer returns ``"created"``, ``"updated"`` or ``"unchanged"`` and raises
+:class:`ImportProblem` (or any ``ValueError``) for a bad file; one bad file
+never stops the others.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import click
+import frontmatter
+import yaml
+from flask import current_app
+from flask.cli import with_appcontext
+
+log = logging.getLogger(__name__)
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+
+
+class ImportProblem(ValueError):
+    """A file that cannot be imported, with a reason a writer understands."""
+
+
+@dataclass
+class SourceFile:
+    """One parsed file handed to an importer."""
+
+    path: Path
+    meta: dict
+    body: str
+    raw: str  # the whole file text, for change detection (hash)
+    default_locale: str | None = None
+
+
+Importer = Callable[[SourceFile], str]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def summary(self) -> str:
+        return (f"{self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {len(self.failed)} failed")
+
+
+def register_importer(app, kind: str, importer: Importer) -> None:
+    app.extensions.setdefault("portal.importers", {})[kind] = importer
+
+
+def iter_files(paths) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def parse_file(path: Path, default_locale: str | None = None) -> SourceFile:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportProblem(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise ImportProblem(f"cannot read file: {exc.strerror}") from exc
+    try:
+        post = frontmatter.loads(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ImportProblem(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(post.metadata, dict):
+        raise ImportProblem("front matter must be a mapping of keys to values")
+    return SourceFile(path=path, meta=dict(post.metadata), body=post.content, raw=raw,
+                      default_locale=default_locale)
+
+
+def import_paths(paths, default_locale: str | None = None, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import files and folders; the one entry point for CLI, tests and sync."""
+    importers: dict[str, Importer] = current_app.extensions.get("portal.importers", {})
+    report = ImportReport()
+    for number, path in enumerate(iter_files(paths), 1):
+        try:
+            source = parse_file(path, default_locale)
+            kind = str(source.meta.get("kind") or "article").lower()
+            importer = importers.get(kind)
+            if importer is None:
+                raise ImportProblem(f"unknown kind {kind!r} (known: {', '.join(sorted(importers)) or 'none'})")
+            report.count(importer(source))
+        except ValueError as exc:  # ImportProblem and validation errors
+            report.failed.append((str(path), str(exc)))
+        except Exception as exc:  # one broken file must not stop an import of thousands
+            log.exception("importing %s failed", path)
+            report.failed.append((str(path), f"unexpected error: {exc.__class__.__name__}: {exc}"))
+        if progress:
+            progress(number)
+    return report
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--locale", "locale", default=None,
+              help="Language of files whose front matter names none (e.g. nl).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any file failed.")
+@with_appcontext
+def import_command(paths: tuple[Path, ...], locale: str | None, strict: bool) -> None:
+    """Import markdown articles and status files (folders are read recursively).
+
+    Without PATHS, imports the configured articles/ and incidents/ folders.
+    """
+    from portal.config import SUPPORTED_LOCALES
+
+    if locale and locale not in SUPPORTED_LOCALES:
+        raise click.BadParameter(f"must be one of {', '.join(SUPPORTED_LOCALES)}", param_hint="--locale")
+    if not paths:
+        cfg = current_app.config
+        paths = tuple(Path(p) for p in (cfg["ARTICLES_DIR"], cfg["INCIDENTS_DIR"]) if Path(p).exists())
+    report = import_paths(paths, default_locale=locale)
+    for path, reason in report.failed:
+        click.echo(f"FAILED {path}: {reason}", err=True)
+    click.echo(report.summary())
+    if report.failed and strict:
+        raise SystemExit(1)

@@ -1,0 +1,69 @@
+"""Entry points without a language in the URL: they redirect to one."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, url_for
+from sqlalchemy import text
+
+from portal import db
+from portal.config import SUPPORTED_LOCALES
+from portal.i18n import LANG_COOKIE, negotiated_locale
+from portal.web import is_safe_redirect
+
+bp = Blueprint("core", __name__)
+
+
+def _to_lang(path: str):
+    """Redirect ``/path?query`` to ``/<lang>/path?query`` for the negotiated language."""
+    target = f"/{negotiated_locale()}{path}"
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, code=302)
+
+
+@bp.get("/")
+def index():
+    return _to_lang("/")
+
+
+@bp.get("/welcome")
+def welcome():
+    return _to_lang("/welcome")
+
+
+@bp.get("/search")
+def search():
+    return _to_lang("/search")
+
+
+@bp.get("/contact")
+def contact():
+    return _to_lang("/contact/")
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """The language switcher: remember the choice and go to that language's page."""
+    if code not in SUPPORTED_LOCALES:
+        code = current_app.config.get("DEFAULT_LOCALE", "en")
+    target = request.args.get("next", "")
+    if not is_safe_redirect(target):
+        target = url_for("core.index")
+    # Swap the language segment of a language-prefixed page.
+    parts = target.split("/", 2)
+    if len(parts) >= 2 and parts[1] in SUPPORTED_LOCALES:
+        target = "/" + code + ("/" + parts[2] if len(parts) > 2 else "/")
+    response = redirect(target)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitoring: the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/robots.txt")
+def robots():
+    return current_app.response_class("User-agent: *\nDisallow: /staff/\n", mimetype="text/plain")

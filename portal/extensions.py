@@ -1,0 +1,15 @@
+"""Flask extensions, created once and bound in the app factory."""
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+# Limits are declared where they apply (login, ticket form, sign-ups); there is
+# no global default so that reading the help center is never throttled.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,74 @@
+"""Languages: the ``<lang>`` URL segment, locale negotiation and formatting.
+
+Content pages carry their language in the URL (``/nl/articles/...``), which
+makes them stable and shareable. Where a URL has no language (``/``,
+``/search``, ``/welcome``), the language comes from the ``lang`` cookie set by
+the switcher, else from ``Accept-Language``, else the default.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from werkzeug.routing import BaseConverter
+
+from portal.config import LOCALE_NAMES, SUPPORTED_LOCALES
+
+LANG_COOKIE = "lang"
+
+
+class LangConverter(BaseConverter):
+    """Matches only the supported language codes, so ``/<lang>/`` never
+    swallows other top-level paths such as ``/status`` or ``/api``."""
+
+    regex = "(?:" + "|".join(SUPPORTED_LOCALES) + ")"
+
+
+def negotiated_locale() -> str:
+    """The language for a request whose URL does not name one."""
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in SUPPORTED_LOCALES:
+        return cookie
+    best = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    return best or current_app.config.get("DEFAULT_LOCALE", "en")
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: URL first, then negotiation."""
+    lang = getattr(g, "lang", None)
+    if lang in SUPPORTED_LOCALES:
+        return lang
+    try:
+        view_args = request.view_args or {}
+    except RuntimeError:  # outside a request (CLI, worker)
+        return current_app.config.get("DEFAULT_LOCALE", "en")
+    if view_args.get("lang") in SUPPORTED_LOCALES:
+        return view_args["lang"]
+    return negotiated_locale()
+
+
+def current_lang() -> str:
+    return select_locale()
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LangConverter
+
+    @app.url_value_preprocessor
+    def _pull_lang(_endpoint, values):
+        if values and "lang" in values:
+            g.lang = values["lang"]
+
+    @app.url_defaults
+    def _push_lang(endpoint, values):
+        # url_for() on a language-prefixed route defaults to the page's language
+        if "lang" in values or not endpoint:
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = current_lang()
+
+    @app.context_processor
+    def _lang_context():
+        return {
+            "current_lang": current_lang(),
+            "supported_locales": SUPPORTED_LOCALES,
+            "locale_names": LOCALE_NAMES,
+        }

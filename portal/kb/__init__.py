@@ -1,0 +1,1 @@
+"""Help center articles: import, rendering, browsing, the welcome guides."""

@@ -1,0 +1,2 @@
+"""Models of the kb domain."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""The kb domain's one write path."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Delivery: the outbox, the worker, e-mail and webhooks; subscribers and broadcasts."""

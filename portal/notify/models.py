@@ -1,0 +1,2 @@
+"""Models of the notify domain."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Full-text search over articles (Whoosh) and the suggest API."""

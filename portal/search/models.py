@@ -1,0 +1,2 @@
+"""Models of the search domain."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Status portal: components, incidents, maintenance, uptime, Statuspage API, feeds."""

@@ -1,0 +1,6 @@
+"""JSON API of the status domain."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("status_api", __name__)

@@ -1,0 +1,2 @@
+"""Models of the status domain."""
+from __future__ import annotations

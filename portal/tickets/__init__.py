@@ -1,0 +1,1 @@
+"""The ticket form that deflects: configured forms, suggestions, PII guard, routing."""

@@ -1,0 +1,2 @@
+"""Models of the tickets domain."""
+from __future__ import annotations

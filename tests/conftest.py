@@ -1,0 +1,134 @@
+"""Shared fixtures: an app on a fresh, migrated database and a temporary data folder.
+
+The database is SQLite by default. With ``TEST_DATABASE_URL`` set (as ``.ci/run``
+does for its second pass), the same tests run on PostgreSQL: one database per
+test worker, migrated once, with every table emptied between tests.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from portal import create_app, migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _pg_url_for(worker: str) -> tuple[str, str]:
+    from sqlalchemy.engine import make_url
+
+    from portal.config import normalize_database_url
+
+    base = make_url(normalize_database_url(TEST_DATABASE_URL))
+    name = f"portal_test_{worker}"
+    return base.render_as_string(hide_password=False), base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, worker_id="master"):
+    """A migrated database: a SQLite file to copy, or a PostgreSQL URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
+    if TEST_DATABASE_URL:
+        admin_url, url = _pg_url_for(worker)
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        dbname = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+        admin.dispose()
+        engine = create_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield {"kind": "postgresql", "url": url}
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("dbtemplate") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    yield {"kind": "sqlite", "path": path}
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    if database_template["kind"] == "postgresql":
+        _empty_postgres(database_template["url"])
+        return database_template["url"]
+    path = tmp_path / "portal.db"
+    shutil.copy(database_template["path"], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    """Build an app with overrides: ``make_app(RATELIMIT_ENABLED=True)``."""
+    apps = []
+
+    def factory(**overrides):
+        data_dir = tmp_path / f"data{len(apps)}"
+        config = {
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SEARCH_INDEX_DIR": str(data_dir / "index"),
+            "UPLOAD_DIR": str(data_dir / "uploads"),
+            "MAIL_DIR": str(data_dir / "mail"),
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "WORKER_IN_PROCESS": False,
+            "PASSWORD_HASH_FAST": True,  # cheap argon2 parameters in tests
+            "SITE_URL": "http://portal.test",
+        }
+        config.update(overrides)
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        engine = app.extensions.get("portal.engine")
+        if engine is not None:
+            engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
