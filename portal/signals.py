@@ -1,0 +1,28 @@
+"""Signals between domains, so that one domain's service can trigger another's
+work without importing it.
+
+Receivers run synchronously, inside the sender's transaction, with the sender's
+``session``: whatever they add (e.g. outbox messages) is committed or rolled back
+together with the change that caused it (the transactional outbox).
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent by ``status.services`` when an incident is created, updated or resolved,
+#: before the commit. kwargs: ``session``, ``incident``, ``update`` (the
+#: IncidentUpdate just posted, or None), ``event`` ("created" | "updated" |
+#: "resolved"), ``notify`` (bool: the operator's "notify subscribers" choice).
+incident_event = _signals.signal("incident-event")
+
+#: Sent by ``status.services`` for scheduled maintenance. kwargs: ``session``,
+#: ``maintenance`` (an Incident with impact "maintenance"), ``update`` (or None),
+#: ``event`` ("scheduled" | "started" | "completed"), ``notify`` (bool).
+maintenance_event = _signals.signal("maintenance-event")
+
+#: Sent by ``kb.services`` after an article is saved, before commit. kwargs:
+#: ``session``, ``article``. (Search indexes after commit through session
+#: events instead; this is for other listeners.)
+article_saved = _signals.signal("article-saved")
