@@ -26,13 +26,16 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.kb.views", "staff_bp", "/staff/articles"),
     ("portal.search.views", "bp", "/<lang:lang>"),
     ("portal.search.api", "bp", "/api/v1"),
+    ("portal.search.views", "staff_bp", "/staff/search"),
     ("portal.status.views", "bp", None),
     ("portal.status.api", "bp", "/api/v2"),
+    ("portal.status.api", "ops_bp", "/api/v1/status"),
     ("portal.status.views", "staff_bp", "/staff/status"),
     ("portal.tickets.views", "bp", "/<lang:lang>/contact"),
     ("portal.tickets.views", "staff_bp", "/staff/tickets"),
     ("portal.notify.views", "bp", "/subscriptions"),
     ("portal.notify.views", "staff_bp", "/staff/broadcast"),
+    ("portal.notify.views", "api_bp", "/api/v1"),
 )
 
 #: Per-domain hooks run after blueprints are registered (signals, context

@@ -27,7 +27,7 @@ def _pg_url_for(worker: str) -> tuple[str, str]:
     from portal.config import normalize_database_url
 
     base = make_url(normalize_database_url(TEST_DATABASE_URL))
-    name = f"portal_test_{worker}"
+    name = f"portal_test_{worker}_{os.getpid()}"
     return base.render_as_string(hide_password=False), base.set(database=name).render_as_string(hide_password=False)
 
 

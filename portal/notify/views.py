@@ -5,3 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("notify", __name__)
 staff_bp = Blueprint("notify_staff", __name__)
+api_bp = Blueprint("notify_api", __name__)
