@@ -23,6 +23,8 @@ from flask.cli import with_appcontext
 log = logging.getLogger(__name__)
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
+#: Files in content folders that document the folder rather than being content.
+IGNORED_NAMES = {"readme.md", "readme.markdown", "license.md", "contributing.md"}
 
 
 class ImportProblem(ValueError):
@@ -67,7 +69,10 @@ def iter_files(paths) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file()))
+            found.extend(sorted(
+                p for p in path.rglob("*")
+                if p.suffix.lower() in MARKDOWN_SUFFIXES and p.name.lower() not in IGNORED_NAMES and p.is_file()
+            ))
         else:
             found.append(path)
     return found

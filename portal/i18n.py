@@ -42,6 +42,10 @@ def select_locale() -> str:
         return current_app.config.get("DEFAULT_LOCALE", "en")
     if view_args.get("lang") in SUPPORTED_LOCALES:
         return view_args["lang"]
+    # An unmatched URL (a 404) still names its language: /nl/missing is Dutch.
+    first_segment = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
+    if first_segment in SUPPORTED_LOCALES:
+        return first_segment
     return negotiated_locale()
 
 
