@@ -64,6 +64,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config_module.ensure_secret_key(app.config)
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies: trust X-Forwarded-For/-Proto/-Host from them
+        # only, so rate limits and secure cookies see the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     for key in ("SEARCH_INDEX_DIR", "UPLOAD_DIR", "MAIL_DIR"):
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:

@@ -19,8 +19,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("portal.search.cli", "index_group"),
     ("portal.auth.cli", "user_group"),
     ("portal.status.cli", "incident_group"),
+    ("portal.status.cli", "component_group"),
     ("portal.notify.cli", "worker_command"),
     ("portal.notify.cli", "welcome_group"),
+    ("portal.tickets.cli", "tickets_group"),
 )
 
 

@@ -51,6 +51,7 @@ def defaults(data_dir: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         # Security
+        "PROXY_COUNT": 0,  # reverse proxies in front of the portal (ProxyFix); 0 = none
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,  # set PORTAL_SESSION_COOKIE_SECURE=true behind HTTPS
@@ -61,6 +62,12 @@ def defaults(data_dir: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+        # Cheap argon2 parameters: for tests only (it makes guessing cheap too).
+        "PASSWORD_HASH_FAST": False,
+        # Search: seconds a writer waits for the other server process's lock,
+        # and how often a searcher looks for changes made by other processes.
+        "SEARCH_WRITER_TIMEOUT": 10.0,
+        "SEARCH_REFRESH_INTERVAL": 1.0,
         # Mail: MAIL_BACKEND "file" writes .eml files to MAIL_DIR, "smtp" talks SMTP.
         "MAIL_BACKEND": "file",
         "MAIL_SERVER": "localhost",
@@ -73,9 +80,29 @@ def defaults(data_dir: Path) -> dict:
         "MAIL_FROM": "Shopfloor Support <support@example.com>",
         # The outbox worker thread inside the web server (embedded default).
         "WORKER_IN_PROCESS": True,
+        # Outbox delivery (notify): see the README's broadcast section.
+        "WORKER_BATCH_SIZE": 50,  # messages claimed at a time
+        "WORKER_LEASE_SECONDS": 120,  # a dead worker's messages are retried after this
+        "WORKER_POLL_SECONDS": 2,
+        "WORKER_MAX_ATTEMPTS": 8,  # then "dead" (an unreachable mail server never counts)
+        "WORKER_BACKOFF_SECONDS": 30,  # 30 s, 1 min, 2 min, ... with ±25 % jitter
+        "WORKER_BACKOFF_MAX_SECONDS": 3600,
+        "WEBHOOK_TIMEOUT": 10,
+        "WEBHOOK_CONCURRENCY": 8,
+        "BROADCAST_CHUNK_SIZE": 500,  # subscribers expanded per transaction
+        "SUBSCRIBE_RATE_LIMIT": "5 per minute;30 per hour",
+        "SUBSCRIBE_CONFIRM_MAX_AGE": 7 * 86400,
+        # Ticket form: forms, hours and routing come from tickets.yaml (see README).
+        "TICKETS_CONFIG": None,  # path of tickets.yaml; default <DATA_DIR>/tickets.yaml, else the built-in one
+        "TICKETS_RATE_LIMIT": "5 per minute;30 per day",  # ticket submissions per IP address
+        "TICKETS_EVENTS_RATE_LIMIT": "120 per minute;2000 per day",  # analytics events per IP address
+        "TICKETS_COUNT_VISITS": True,  # count help-center page views per day (no cookies, no IPs)
         # Paths of content folders that `portal import` reads by default.
         "ARTICLES_DIR": str(PROJECT_ROOT / "articles"),
         "INCIDENTS_DIR": str(PROJECT_ROOT / "incidents"),
+        # Status: shared secret monitoring may send to /api/v1/status/webhook/monitoring
+        # (as "Authorization: Bearer ..." or ?token=); None = operator API tokens only.
+        "STATUS_WEBHOOK_TOKEN": None,
     }
 
 

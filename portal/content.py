@@ -64,6 +64,13 @@ def register_importer(app, kind: str, importer: Importer) -> None:
     app.extensions.setdefault("portal.importers", {})[kind] = importer
 
 
+def register_import_finisher(app, finish: Callable[[], None]) -> None:
+    """``finish()`` runs once after every import run (e.g. to commit a last batch)."""
+    finishers = app.extensions.setdefault("portal.import_finishers", [])
+    if finish not in finishers:
+        finishers.append(finish)
+
+
 def iter_files(paths) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
@@ -116,6 +123,9 @@ def import_paths(paths, default_locale: str | None = None, progress: Callable[[i
             report.failed.append((str(path), f"unexpected error: {exc.__class__.__name__}: {exc}"))
         if progress:
             progress(number)
+    # Importers that commit in batches (kb) commit their last batch here.
+    for finish in current_app.extensions.get("portal.import_finishers", ()):
+        finish()
     return report
 
 

@@ -132,3 +132,60 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# -- staff accounts (auth domain) ------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def staff(database_url):
+    """Factory of committed staff users: ``staff("operator")`` → User.
+
+    E-mails default to ``<role><n>@staff.test``; the password to STAFF_PASSWORD.
+    Written straight to the test database (no app is created, so apps a test
+    builds with ``make_app(...)`` keep their settings). The user is detached:
+    read its columns, don't lazy-load relationships.
+    """
+    from argon2 import PasswordHasher
+    from sqlalchemy.orm import Session
+
+    from portal.auth.models import ROLES, User
+    from portal.auth.services import normalize_email
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # as PASSWORD_HASH_FAST
+    engine = create_engine(database_url)
+    made = []
+
+    def factory(role="admin", email=None, password=STAFF_PASSWORD, name=None):
+        assert role in ROLES, role
+        user = User(email=normalize_email(email or f"{role}{len(made) + 1}@staff.test"), role=role,
+                    name=name or "", active=True, password_hash=hasher.hash(password))
+        with Session(engine, expire_on_commit=False) as db_session:
+            db_session.add(user)
+            db_session.commit()
+        made.append(user)
+        return user
+
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def login():
+    """``login(client, user, password=STAFF_PASSWORD)`` signs in through the real
+    login form (with its CSRF token when the app checks CSRF); asserts success."""
+    import re
+
+    def do_login(client, user, password=STAFF_PASSWORD):
+        page = client.get("/staff/login")
+        match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page.data)
+        data = {"email": user.email, "password": password}
+        if match:
+            data["csrf_token"] = match.group(1).decode()
+        response = client.post("/staff/login", data=data)
+        assert response.status_code == 302, f"login of {user.email} failed ({response.status_code})"
+        return response
+
+    return do_login

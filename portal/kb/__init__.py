@@ -1,1 +1,14 @@
 """Help center articles: import, rendering, browsing, the welcome guides."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the article and category importers (batched commits) for ``portal import``."""
+    from portal.content import register_import_finisher, register_importer
+    from portal.kb import services
+
+    register_importer(app, "article", services.import_article)
+    register_importer(app, "category", services.import_category)
+    register_import_finisher(app, services.finish_import)

@@ -42,6 +42,12 @@ def current_heads(engine) -> set[str]:
 
 
 def script_heads() -> set[str]:
+    """The heads a fully upgraded database records: a branch head that another
+    branch ``depends_on`` is covered by that branch's head and not listed."""
     from alembic.script import ScriptDirectory
 
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    covered = {rev.revision for head in heads for rev in script.iterate_revisions(head, "base")
+               if rev.revision != head}
+    return heads - covered

@@ -1,2 +1,169 @@
-"""Models of the notify domain."""
+"""Models of the notify domain: the outbox, broadcasts and subscribers.
+
+``Message`` is the transactional outbox: one row per recipient and channel,
+written in the same transaction as whatever caused it (a ticket, an incident
+update) and delivered later by the worker. ``Broadcast`` is one incident
+update, maintenance notice or announcement; the worker expands it into one
+``Message`` per subscriber, so posting an update writes a single row whatever
+the number of subscribers.
+"""
 from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+
+CHANNEL_EMAIL = "email"
+CHANNEL_WEBHOOK = "webhook"
+CHANNELS = (CHANNEL_EMAIL, CHANNEL_WEBHOOK)
+
+#: Outbox states. ``pending``: never tried; ``sending``: claimed by a worker
+#: until ``claimed_until`` (a lease; an expired lease is claimable again);
+#: ``failed``: the last attempt failed, retried at ``next_attempt_at``;
+#: ``sent``; ``dead``: given up (permanent error or too many attempts).
+STATE_PENDING = "pending"
+STATE_SENDING = "sending"
+STATE_SENT = "sent"
+STATE_FAILED = "failed"
+STATE_DEAD = "dead"
+MESSAGE_STATES = (STATE_PENDING, STATE_SENDING, STATE_SENT, STATE_FAILED, STATE_DEAD)
+
+#: Why a message exists (free text, these are the ones the portal uses).
+PURPOSES = ("ticket", "confirmation", "incident", "maintenance", "announcement", "welcome", "optin")
+
+#: Broadcast states: ``pending`` until the worker has written every
+#: recipient's Message, then ``expanded``.
+BROADCAST_PENDING = "pending"
+BROADCAST_EXPANDED = "expanded"
+
+#: Subscriber states: ``pending`` until the opt-in link is followed.
+SUBSCRIBER_PENDING = "pending"
+SUBSCRIBER_CONFIRMED = "confirmed"
+
+
+class Message(Base):
+    """One delivery to one recipient over one channel."""
+
+    __tablename__ = "notify_messages"
+    __table_args__ = (
+        # what the worker's claim query scans
+        Index("ix_notify_messages_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Idempotency key: enqueueing the same key twice is a no-op. The e-mail
+    #: Message-ID and the webhook Idempotency-Key header derive from it.
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(32), index=True)
+    #: An e-mail address or a webhook URL.
+    recipient: Mapped[str] = mapped_column(String(2000))
+    #: e-mail: subject, text, html, headers, reply_to, from, message_id, date,
+    #: attachments [{filename, content_type, data (base64)}];
+    #: webhook: url, body (the exact JSON text that is signed), secret.
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default=STATE_PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notify_broadcasts.id", ondelete="SET NULL"), index=True)
+    #: The subscriber a broadcast message went to (for export and erase).
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notify_subscribers.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.channel} {self.state} {self.key}>"
+
+
+class Broadcast(Base):
+    """One thing to tell subscribers: expanded by the worker, not the sender."""
+
+    __tablename__ = "notify_broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "incident" | "maintenance" | "announcement"
+    kind: Mapped[str] = mapped_column(String(32))
+    #: "created" | "updated" | "resolved" | "scheduled" | "started" | "completed" | "announcement"
+    event: Mapped[str] = mapped_column(String(32))
+    #: The status incident this is about (no foreign key: the outbox outlives
+    #: an incident that is deleted later).
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: Components concerned; empty means "everybody" (an announcement to all).
+    component_ids: Mapped[list] = mapped_column(JSON, default=list)
+    #: {"<locale>": {"subject", "text", "html"}} rendered when posted, plus
+    #: "webhook": the Statuspage-shaped JSON document.
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default=BROADCAST_PENDING, index=True)
+    #: Expansion progress: the highest subscriber id already expanded.
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def subject(self) -> str:
+        for locale_content in (self.content or {}).values():
+            if isinstance(locale_content, dict) and locale_content.get("subject"):
+                return locale_content["subject"]
+        return ""
+
+
+class Subscriber(Base):
+    """An e-mail address or a webhook URL that wants status notifications."""
+
+    __tablename__ = "notify_subscribers"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    #: Lower-cased e-mail address, or the webhook URL.
+    address: Mapped[str] = mapped_column(String(2000))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    state: Mapped[str] = mapped_column(String(16), default=SUBSCRIBER_PENDING, index=True)
+    #: True: every component (also ones added later); else ``subscriptions``.
+    all_components: Mapped[bool] = mapped_column(default=True)
+    #: Webhook signing secret (shown once to the subscriber).
+    secret: Mapped[str | None] = mapped_column(String(200))
+    #: Bumped on unsubscribe and erase, so older signed links stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The sign-up's remote address is not kept (GDPR: not needed).
+
+    subscriptions: Mapped[list["Subscription"]] = relationship(
+        back_populates="subscriber", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def component_ids(self) -> list[int]:
+        return sorted(s.component_id for s in self.subscriptions)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.state == SUBSCRIBER_CONFIRMED
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.id} {self.channel} {self.state}>"
+
+
+class Subscription(Base):
+    """A subscriber's interest in one component."""
+
+    __tablename__ = "notify_subscriptions"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("notify_subscribers.id", ondelete="CASCADE"), primary_key=True)
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("status_components.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="subscriptions")

@@ -1,8 +1,228 @@
-"""HTTP views of the notify domain (thin: they call services)."""
+"""HTTP views of the notify domain (thin: they call services).
+
+* ``bp`` (``/subscriptions``): sign-up, opt-in confirmation, manage,
+  one-click unsubscribe (RFC 8058), export and erase through signed links;
+* ``staff_bp`` (``/staff/broadcast``): announcements and the delivery log;
+* ``api_bp`` (``/api/v1``): ``POST /customers`` sends the welcome letter.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth.decorators import api_auth_required, role_required
+from portal.db import session
+from portal.extensions import csrf, limiter
+from portal.i18n import current_lang
+from portal.notify import broadcasts, links, subscribers, welcome
+from portal.notify.models import Broadcast
 
 bp = Blueprint("notify", __name__)
 staff_bp = Blueprint("notify_staff", __name__)
 api_bp = Blueprint("notify_api", __name__)
+# Token-authenticated JSON API; a browser session is still CSRF-checked by
+# api_auth_required itself.
+csrf.exempt(api_bp)
+
+
+def _signup_limit() -> str:
+    return current_app.config.get("SUBSCRIBE_RATE_LIMIT") or "5 per minute;30 per hour"
+
+
+def _components():
+    from portal.status.models import Component
+
+    return list(session.scalars(select(Component).order_by(Component.position, Component.name)))
+
+
+def _chosen_components() -> tuple[bool, list[str]]:
+    ids = request.form.getlist("component")
+    return request.form.get("scope", "all") != "some", ids
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
+def _subscriber_or_error(token: str, purpose: str = links.PURPOSE_MANAGE):
+    try:
+        return subscribers.from_token(session, token, purpose), None
+    except links.InvalidLink as exc:
+        message = (_("This link has expired. Please sign up again to get a new one.") if exc.expired
+                   else _("This link is not valid (any more). If you are still subscribed, the link in "
+                          "your latest e-mail works."))
+        return None, _no_store(Response(render_template("notify/message.html", title=_("Link not valid"),
+                                                        message=message), status=400))
+
+
+# -- public: subscribe ------------------------------------------------------
+
+@bp.get("/")
+def index():
+    return render_template("notify/subscribe.html", components=_components(), errors={}, form={})
+
+
+@bp.post("/")
+@limiter.limit(_signup_limit)
+def subscribe():
+    everything, ids = _chosen_components()
+    try:
+        subscribers.subscribe_email(session, request.form.get("email", ""), locale=request.form.get("locale")
+                                    or current_lang(), component_ids=ids, all_components=everything)
+    except subscribers.SubscriptionError as exc:
+        session.rollback()
+        return render_template("notify/subscribe.html", components=_components(), errors={"email": str(exc)},
+                               form=request.form), 400
+    session.commit()
+    return render_template("notify/message.html", title=_("Check your inbox"),
+                           message=_("We sent you an e-mail. Open the link in it to confirm your subscription."))
+
+
+@bp.post("/webhook")
+@limiter.limit(_signup_limit)
+def subscribe_webhook():
+    everything, ids = _chosen_components()
+    try:
+        subscriber, secret = subscribers.subscribe_webhook(
+            session, request.form.get("url", ""), locale=current_lang(), component_ids=ids,
+            all_components=everything)
+    except subscribers.SubscriptionError as exc:
+        session.rollback()
+        return render_template("notify/subscribe.html", components=_components(), errors={"url": str(exc)},
+                               form=request.form), 400
+    session.commit()
+    return _no_store(Response(render_template(
+        "notify/webhook_created.html", subscriber=subscriber, secret=secret,
+        manage_url=subscribers.manage_url(subscriber))))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    # GET only shows a button: link checkers that open every URL in a mail
+    # must not confirm a subscription on somebody's behalf.
+    subscriber, error = _subscriber_or_error(token, links.PURPOSE_CONFIRM)
+    if error:
+        return error
+    if request.method == "POST" or subscriber.is_confirmed:
+        subscribers.confirm(session, subscriber)
+        return redirect(url_for("notify.manage", token=links.make_token(subscriber, links.PURPOSE_MANAGE),
+                                confirmed=1))
+    return _no_store(Response(render_template("notify/confirm.html", token=token)))
+
+
+# -- public: manage through the signed link ----------------------------------
+
+@bp.route("/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    subscriber, error = _subscriber_or_error(token)
+    if error:
+        return error
+    errors = {}
+    if request.method == "POST":
+        everything, ids = _chosen_components()
+        try:
+            subscribers.update(session, subscriber, locale=request.form.get("locale"), component_ids=ids,
+                               all_components=everything)
+            flash(_("Your subscription is saved."), "success")
+            return redirect(url_for("notify.manage", token=token))
+        except subscribers.SubscriptionError as exc:
+            session.rollback()
+            errors["components"] = str(exc)
+    return _no_store(Response(render_template(
+        "notify/manage.html", subscriber=subscriber, token=token, components=_components(), errors=errors,
+        confirmed=request.args.get("confirmed") == "1"), status=400 if errors else 200))
+
+
+@bp.get("/manage/<token>/export")
+def export(token: str):
+    subscriber, error = _subscriber_or_error(token)
+    if error:
+        return error
+    data = json.dumps(subscribers.export(session, subscriber), ensure_ascii=False, indent=2)
+    response = Response(data, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-subscription-data.json"'
+    return _no_store(response)
+
+
+@bp.post("/manage/<token>/erase")
+def erase(token: str):
+    subscriber, error = _subscriber_or_error(token)
+    if error:
+        return error
+    subscribers.erase(session, subscriber)
+    return render_template("notify/message.html", title=_("Your data is erased"),
+                           message=_("We deleted your subscription and every message we kept for you."))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET: a page with a button. POST: unsubscribe at once (RFC 8058 one-click,
+    sent by mail clients without a CSRF token; the signed token is the proof)."""
+    subscriber, error = _subscriber_or_error(token)
+    if error:
+        return error
+    if request.method == "GET":
+        return _no_store(Response(render_template("notify/unsubscribe.html", token=token, subscriber=subscriber)))
+    subscribers.unsubscribe(session, subscriber)
+    return render_template("notify/message.html", title=_("You are unsubscribed"),
+                           message=_("You will not receive status updates from us any more."))
+
+
+# -- staff: announcements and the delivery log --------------------------------
+
+@staff_bp.route("/", methods=["GET", "POST"], endpoint="index")
+@role_required("admin", "operator")
+def staff_index():
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            broadcast = broadcasts.announce(
+                session, subject=form.get("subject", ""), body=form.get("body", ""),
+                component_id=form.get("component") or None, locale=form.get("locale") or current_lang(),
+                by=current_user.email)
+            flash(_("Your announcement is on its way."), "success")
+            return redirect(url_for("notify_staff.detail", broadcast_id=broadcast.id))
+        except broadcasts.BroadcastError as exc:
+            session.rollback()
+            errors["form"] = str(exc)
+    items = broadcasts.recent_broadcasts(session)
+    counts = broadcasts.delivery_counts(session, [b.id for b in items])
+    return render_template("notify/staff/index.html", broadcasts=items, counts=counts, errors=errors, form=form,
+                           components=_components()), 400 if errors else 200
+
+
+@staff_bp.get("/<int:broadcast_id>")
+@role_required("admin", "operator")
+def detail(broadcast_id: int):
+    broadcast = session.get(Broadcast, broadcast_id) or abort(404)
+    counts = broadcasts.delivery_counts(session, [broadcast.id]).get(
+        broadcast.id, {"sent": 0, "pending": 0, "failed": 0, "dead": 0})
+    return render_template("notify/staff/detail.html", broadcast=broadcast, counts=counts,
+                           errors=broadcasts.delivery_errors(session, broadcast.id))
+
+
+# -- API: the welcome letter ---------------------------------------------------
+
+@api_bp.post("/customers")
+@api_auth_required("admin", "operator")
+def create_customer():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        return jsonify({"error": {"code": 400, "message": _('Send JSON: {"email": ..., "name": ..., "locale": ...}.')}}), 400
+    try:
+        message, queued = welcome.send_welcome(session, data["email"], name=data.get("name") if isinstance(
+            data.get("name"), str) else None, locale=data.get("locale") if isinstance(data.get("locale"), str) else None)
+    except subscribers.SubscriptionError as exc:
+        session.rollback()
+        return jsonify({"error": {"code": 400, "message": str(exc)}}), 400
+    session.commit()
+    return jsonify({"email": message.recipient, "welcome_letter": "queued" if queued else "already_sent",
+                    "message_id": message.payload.get("message_id")}), 202 if queued else 200

@@ -1,1 +1,26 @@
-"""Full-text search over articles (Whoosh) and the suggest API."""
+"""Full-text search over articles (Whoosh) and the suggest API.
+
+``init_app`` creates the app's one :class:`~portal.search.index.SearchIndex`,
+keeps it in step with the database through session events (``sync.py``) and
+adds the writers' "searches without results" page to the staff dashboard.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.search import sync
+from portal.search.index import SearchIndex
+
+
+def init_app(app: Flask) -> None:
+    index = SearchIndex(
+        app.config["SEARCH_INDEX_DIR"],
+        app.extensions["portal.sessionmaker"],
+        writer_timeout=float(app.config.get("SEARCH_WRITER_TIMEOUT", 10.0)),
+        refresh_interval=float(app.config.get("SEARCH_REFRESH_INTERVAL", 1.0)),
+    )
+    app.extensions["portal.search"] = index
+    sync.register(app.extensions["portal.sessionmaker"], index)
+    app.extensions.setdefault("portal.staff_links", []).append(
+        {"endpoint": "search_staff.no_results", "label": _l("Searches without results"), "roles": ("writer",)})

@@ -1,7 +1,59 @@
-"""HTTP views of the search domain (thin: they call services)."""
+"""HTTP views of the search domain (thin: they call services).
+
+* ``/<lang>/search?q=`` (``search.search``): results with highlighted
+  snippets, pagination, an optional category filter, "did you mean", and a
+  helpful page when nothing is found (contact form, popular categories).
+  Searches that find nothing are recorded for writers (as-you-type
+  suggestions are not: they would record every half-typed word).
+* ``/staff/search/`` (``search_staff.no_results``): what customers searched
+  for and did not find, most frequent first, for writers.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.auth.decorators import role_required
+from portal.search import services
 
 bp = Blueprint("search", __name__)
 staff_bp = Blueprint("search_staff", __name__)
+
+
+@bp.get("/search")
+def search(lang: str):
+    query = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    category = request.args.get("category") or None
+    results = services.search(query, lang, page=page, category=category) if query.strip() else None
+    nothing_found = results is not None and results.total == 0
+    if nothing_found and page == 1 and not category:
+        services.record_no_results(query, lang)
+    return render_template(
+        "search/results.html",
+        query=query.strip(),
+        results=results,
+        categories=services.category_choices(lang),
+        popular_categories=services.popular_categories(lang) if results is None or nothing_found else [],
+        contact_url=f"{request.script_root}/{lang}/contact/",
+    ), (200 if results is None or results.page <= results.pages else 404)
+
+
+@staff_bp.get("/")
+@role_required("writer")
+def no_results():
+    locale = request.args.get("locale") or None
+    if locale not in services.all_languages():
+        locale = None
+    return render_template("search/staff_no_results.html",
+                           rows=services.frequent_no_result_queries(locale=locale),
+                           locale=locale)
+
+
+@staff_bp.post("/<int:query_id>/dismiss")
+@role_required("writer")
+def dismiss(query_id: int):
+    if not services.dismiss_no_result_query(query_id):
+        abort(404)
+    flash(_("Removed from the list."), "success")
+    return redirect(url_for(".no_results", locale=request.form.get("locale") or None))

@@ -1,7 +1,155 @@
-"""HTTP views of the status domain (thin: they call services)."""
+"""HTTP views of the status domain (thin: they call queries and services).
+
+Public pages live on ``bp`` (``/status...``); the operators' pages are on
+``staff_bp`` (defined in :mod:`portal.status.staff_views`, re-exported here
+because the app's blueprint table names this module).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+
+from portal.status import feeds, queries
+from portal.status.caching import conditional
+from portal.status.display import HEADLINES, month_label, status_date
+from portal.status.models import Component, OPERATIONAL
+from portal.status.uptime import DAYS, daily_uptime
+from portal import db
+from portal.db import utcnow
 
 bp = Blueprint("status", __name__)
-staff_bp = Blueprint("status_staff", __name__)
+
+from portal.status.staff_views import staff_bp  # noqa: E402  (re-exported for BLUEPRINTS)
+
+__all__ = ["bp", "staff_bp"]
+
+_BADGE_COLORS = {"none": "#0f7b3f", "minor": "#8a5a00", "major": "#b54708", "critical": "#b42318",
+                 "maintenance": "#1f5fbf"}
+
+
+def _visible(components: list[Component]) -> list[Component]:
+    return [c for c in components if c.showcase and not (c.only_show_if_degraded and c.status == OPERATIONAL)]
+
+
+@bp.get("/status")
+@conditional(hourly=True)
+def index():
+    state = queries.current_state()
+    groups, loose = queries.component_tree()
+    sections = [(g, _visible(g.components)) for g in groups]
+    sections = [(g, comps) for g, comps in sections if comps]
+    shown = [c for _g, comps in sections for c in comps] + _visible(loose)
+    recent = [i for i in queries.recent_incidents(limit=6, maintenance=False) if i.is_closed][:5]
+    return render_template(
+        "status/index.html", indicator=state.indicator, headline=HEADLINES[state.indicator],
+        sections=sections, loose=_visible(loose), days=DAYS,
+        uptime=queries.memoized(("uptime", state.token, str(get_locale()), utcnow().strftime("%Y%m%d%H")),
+                                lambda: _uptime_bars(shown)),
+        active=queries.active_incidents(), upcoming=queries.upcoming_maintenance(), recent=recent,
+        changed_at=state.changed_at,
+    )
+
+
+def _uptime_bars(components: list[Component]) -> dict[int, dict]:
+    """Per component: the 90-day percentage and one (level, text) per day bar.
+
+    The text is both the bar's tooltip and its text alternative; day names are
+    formatted once per page, not once per bar.
+    """
+    results = daily_uptime([c.id for c in components])
+    if not results:
+        return {}
+    day_names = [status_date(d.day) for d in next(iter(results.values())).days]
+    no_data, maintenance_only = _("no data"), _("maintenance only")
+    up_format = _("%(day)s: %(percent)s %% up")  # no variables: formatted below, once per bar
+    bars = {}
+    for component_id, result in results.items():
+        row = []
+        for name, day in zip(day_names, result.days):
+            pct = day.percent
+            if pct is not None:
+                text = up_format % {"day": name, "percent": f"{pct:.2f}"}
+            else:
+                text = f"{name}: {maintenance_only if day.level == 'maintenance' else no_data}"
+            row.append((day.level, text))
+        bars[component_id] = {"percent": result.percent, "bars": row}
+    return bars
+
+
+@bp.get("/status/history")
+@conditional()
+def history():
+    months: "OrderedDict[str, list]" = OrderedDict()
+    for incident in queries.recent_incidents(limit=500):
+        moment = incident.scheduled_for if incident.is_maintenance and incident.scheduled_for else incident.created_at
+        months.setdefault(month_label(moment), []).append(incident)
+    return render_template("status/history.html", months=months)
+
+
+@bp.get("/status/incidents/<public_id>")
+@conditional()
+def incident(public_id: str):
+    found = queries.incident_by_public_id(public_id)
+    if found is None:
+        abort(404)
+    timeline = sorted(found.updates, key=lambda u: (u.display_at, u.id), reverse=True)
+    return render_template("status/incident.html", incident=found, timeline=timeline,
+                           component_ids=[c.id for c in found.components])
+
+
+@bp.get("/status/feed.atom")
+@conditional(public=True)
+def feed_atom():
+    return feeds.response(feeds.incident_feed(), "atom")
+
+
+@bp.get("/status/feed.rss")
+@conditional(public=True)
+def feed_rss():
+    return feeds.response(feeds.incident_feed(), "rss")
+
+
+@bp.get("/status/components/<public_id>/feed.<any(atom, rss):kind>")
+@conditional(public=True)
+def component_feed(public_id: str, kind: str):
+    component = db.session.query(Component).filter_by(public_id=public_id).one_or_none()
+    if component is None:
+        abort(404)
+    return feeds.response(feeds.incident_feed(component), kind)
+
+
+@bp.get("/status/badge.svg")
+@conditional(public=True)
+def badge():
+    state = queries.current_state()
+    label = request.args.get("label", "status")[:30]
+    message = str(HEADLINES[state.indicator]).lower()
+    svg = render_template("status/badge.svg", label=label, message=message,
+                          color=_BADGE_COLORS[state.indicator],
+                          label_width=6 * len(label) + 12, message_width=6 * len(message) + 12)
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/status/widget.js")
+def widget():
+    """The embeddable widget (a static file served at a stable address)."""
+    path = Path(current_app.static_folder) / "js" / "status-widget.js"
+    response = current_app.response_class(path.read_bytes(), mimetype="text/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    response.add_etag()
+    response.make_conditional(request)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.app_template_global()
+def status_widget_snippet() -> str:
+    src = url_for("status.widget", _external=True)
+    return f'<div data-portal-status></div>\n<script src="{src}" async></script>'

@@ -1,7 +1,174 @@
-"""HTTP views of the tickets domain (thin: they call services)."""
+"""HTTP views of the tickets domain (thin: they call services).
+
+Customers: ``/<lang>/contact/`` (choose a form), ``/<lang>/contact/<form>``
+(the form), ``/<lang>/contact/sent/<token>`` (the confirmation, with the
+"withdraw my ticket" offer) and ``POST /<lang>/contact/events`` (anonymous
+deflection analytics from the browser). Staff: ``/staff/tickets/``.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from portal import db
+from portal.auth.decorators import role_required
+from portal.db import utcnow
+from portal.errors import render_error
+from portal.extensions import limiter
+from portal.i18n import current_lang
+from portal.tickets import analytics, pii, services
+from portal.tickets.config import ConfigError, get_config
+from portal.tickets.forms import HONEYPOT_FIELD, read_submission, suggestion_query
+from portal.tickets.models import STATUS_OPEN, TicketAttachment
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("tickets", __name__)
 staff_bp = Blueprint("tickets_staff", __name__)
+
+STAFF_ROLES = ("admin", "operator", "writer")
+
+
+def _ticket_rate_limit() -> str:
+    return current_app.config.get("TICKETS_RATE_LIMIT", "5 per minute;30 per day")
+
+
+def _events_rate_limit() -> str:
+    return current_app.config.get("TICKETS_EVENTS_RATE_LIMIT", "120 per minute;2000 per day")
+
+
+def _suggestions(query: str, lang: str) -> list[dict]:
+    """Best articles for the confirmation page; the page works without them."""
+    if not query:
+        return []
+    from portal.search import services as search
+
+    try:
+        return search.suggest(query, locale=lang, limit=5)
+    except Exception:  # a broken index must not hide the customer's reference
+        log.exception("suggestions for the confirmation page failed")
+        return []
+
+
+@bp.errorhandler(ConfigError)
+@staff_bp.errorhandler(ConfigError)
+def _broken_configuration(err: ConfigError):
+    log.error("tickets configuration %s is invalid: %s", err.source, "; ".join(err.problems))
+    return render_error(503, _("The contact form is temporarily unavailable. Please try again later."))
+
+
+@bp.get("/")
+def chooser(lang: str):
+    config = get_config()
+    groups = {}
+    for form in config.forms.values():
+        groups.setdefault(form.group, []).append(form)
+    return render_template("tickets/chooser.html", config=config, groups=groups)
+
+
+def _render_form(form, submission=None, status=200):
+    config = get_config()
+    lang = current_lang()
+    now = utcnow()
+    context = {
+        "config": config,
+        "form": form,
+        "submission": submission,
+        "values": submission.values if submission else {},
+        "errors": submission.errors if submission else {},
+        "normal": services.expectation(config, False, now, lang),
+        "urgent": services.expectation(config, True, now, lang),
+        "pii_patterns": pii.browser_patterns(),
+        "honeypot_field": HONEYPOT_FIELD,
+    }
+    return render_template("tickets/form.html", **context), status
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@limiter.limit(_ticket_rate_limit, methods=["POST"])
+def form_page(lang: str, slug: str):
+    config = get_config()
+    form = config.form(slug)
+    if form is None:
+        abort(404)
+    if request.method == "GET":
+        return _render_form(form)
+    submission = read_submission(form, config, request.form, request.files, lang)
+    if submission.honeypot_filled:
+        log.info("honeypot filled on contact form %s", slug)
+        return render_error(400, _("Your message could not be sent because it looks automated. "
+                                   "If you are a person, please reload the page and try again."))
+    if not submission.ok:
+        return _render_form(form, submission, status=422 if submission.errors else 200)
+    ticket = services.create_ticket(submission)
+    return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
+
+
+@bp.get("/sent/<token>")
+def sent(lang: str, token: str):
+    ticket = services.ticket_by_token(token)
+    if ticket is None:
+        abort(404)
+    config = get_config()
+    now = utcnow()
+    promise = services.promise_for(ticket, config, now)
+    form = config.form(ticket.form_slug)
+    values = {f.name: f.value for f in ticket.fields}
+    values["subject"] = ticket.subject
+    query = suggestion_query(form, values) if form else ticket.subject
+    return render_template(
+        "tickets/sent.html", ticket=ticket, config=config, form=form, promise=promise,
+        suggestions=_suggestions(query, ticket.locale) if ticket.status == STATUS_OPEN else [],
+        show_phone=ticket.is_urgent and promise["open"] and bool(config.support_phone),
+    )
+
+
+@bp.post("/sent/<token>/withdraw")
+@limiter.limit(_ticket_rate_limit)
+def withdraw(lang: str, token: str):
+    ticket = services.ticket_by_token(token)
+    if ticket is None:
+        abort(404)
+    article = request.form.get("article", "")
+    services.withdraw_ticket(ticket, article_slug=article if analytics.ARTICLE_SLUG.match(article) else None)
+    return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
+
+
+@bp.post("/events")
+@limiter.limit(_events_rate_limit)
+def events(lang: str):
+    payload = request.get_json(silent=True)
+    try:
+        stored = analytics.record_client_event(payload, lang, get_config().forms.keys())
+    except analytics.EventError as err:
+        return jsonify({"error": {"code": 400, "message": str(err)}}), 400
+    return jsonify({"ok": True, "stored": stored}), 202
+
+
+# -- staff --------------------------------------------------------------------
+
+@staff_bp.get("/")
+@role_required(*STAFF_ROLES)
+def report():
+    config = get_config()
+    data = analytics.report(db.session, days=30, timezone=config.schedule.timezone)
+    recent = services.recent_tickets(limit=50)
+    return render_template("tickets/staff/report.html", report=data, recent=recent, config=config)
+
+
+@staff_bp.get("/attachments/<int:attachment_id>")
+@role_required(*STAFF_ROLES)
+def attachment(attachment_id: int):
+    found = db.session.get(TicketAttachment, attachment_id)
+    if found is None:
+        abort(404)
+    upload_dir = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    path = (upload_dir / found.stored_path).resolve()
+    if upload_dir not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name)
+

@@ -1,0 +1,202 @@
+"""Broadcasts: incident and maintenance notices, announcements, the delivery log.
+
+The receivers of ``portal.signals.incident_event`` / ``maintenance_event`` run
+inside the operator's transaction and write ONE ``Broadcast`` (rendered once
+per language, plus the Statuspage-shaped webhook document); the worker
+expands it (:mod:`portal.notify.fanout`). Posting therefore costs the same
+whether there are ten subscribers or a hundred thousand.
+"""
+from __future__ import annotations
+
+import logging
+
+import markdown
+import nh3
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.config import SUPPORTED_LOCALES
+from portal.db import utcnow
+from portal.notify.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
+from portal.notify.models import (
+    STATE_DEAD,
+    STATE_FAILED,
+    STATE_PENDING,
+    STATE_SENDING,
+    STATE_SENT,
+    Broadcast,
+    Message,
+)
+from portal.notify.rendering import in_locale, render_mail
+
+log = logging.getLogger(__name__)
+
+#: Events that reach subscribers (a postmortem only when the operator asks).
+INCIDENT_EVENTS = ("created", "updated", "resolved", "postmortem")
+MAINTENANCE_EVENTS = ("scheduled", "started", "updated", "completed")
+
+
+class BroadcastError(ValueError):
+    """Input staff can correct (translated)."""
+
+
+def _placeholders() -> dict:
+    return {"manage_url": MANAGE_PLACEHOLDER, "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER}
+
+
+def _incident_content(incident, update, event: str) -> dict:
+    from portal.notify.links import external_url
+    from portal.status import display
+
+    incident_url = external_url("status.incident", public_id=incident.public_id)
+    content = {}
+    for locale in SUPPORTED_LOCALES:
+        with in_locale(locale):
+            label = display.status_label(update.status if update is not None else incident.status)
+            if incident.is_maintenance:
+                subject = _("[%(site)s] Maintenance %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
+                            status=label.lower(), name=incident.name)
+            else:
+                subject = _("[%(site)s] %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
+                            status=label, name=incident.name)
+            body = render_mail(
+                "incident", incident=incident, update=update, event=event, status_label=label,
+                incident_url=incident_url, components=[c.name for c in incident.components],
+                posted_at=display.status_time(update.display_at if update is not None else utcnow()),
+                window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
+                if incident.is_maintenance and incident.scheduled_for else None,
+                **_placeholders())
+            content[locale] = {"subject": subject, **body}
+    with in_locale(SUPPORTED_LOCALES[0]):
+        content["webhook"] = _statuspage_document(incident)
+    return content
+
+
+def _statuspage_document(incident) -> dict:
+    """Statuspage's webhook shape: ``{"meta", "page", "incident"}``."""
+    from portal.status import statuspage
+    from portal.status.display import STATUSPAGE_DESCRIPTIONS
+
+    indicator = "maintenance" if incident.is_maintenance else (
+        "none" if incident.is_closed else incident.impact)
+    return {
+        "meta": {"generated_at": utcnow().isoformat()},
+        "page": {
+            "id": statuspage.page_id(),
+            "status_indicator": indicator,
+            "status_description": STATUSPAGE_DESCRIPTIONS.get(indicator, ""),
+        },
+        "incident": statuspage.incident(incident),
+    }
+
+
+def _on_status_event(kind: str, allowed: tuple[str, ...]):
+    def receiver(sender, *, session, update=None, event=None, notify=True, **kwargs):
+        incident = kwargs.get("incident") or kwargs.get("maintenance") or sender
+        if not notify or event not in allowed:
+            return
+        content = _incident_content(incident, update, event)
+        create_broadcast(session, kind=kind, event=event, incident_id=incident.id,
+                         component_ids=[c.id for c in incident.components], content=content,
+                         created_by=getattr(update, "created_by", None))
+    return receiver
+
+
+#: Kept at module level: blinker holds receivers weakly.
+on_incident_event = _on_status_event("incident", INCIDENT_EVENTS)
+on_maintenance_event = _on_status_event("maintenance", MAINTENANCE_EVENTS)
+
+
+def connect_signals() -> None:
+    from portal import signals
+
+    signals.incident_event.connect(on_incident_event)
+    signals.maintenance_event.connect(on_maintenance_event)
+
+
+def render_markdown(text: str) -> str:
+    return nh3.clean(markdown.markdown(text or "", extensions=["extra", "sane_lists"]))
+
+
+def announce(session: Session, *, subject: str, body: str, component_id: int | None = None,
+             locale: str | None = None, by: str | None = None) -> Broadcast:
+    """Queue an announcement to every subscriber, or to one component's. Commits."""
+    subject = (subject or "").strip()
+    body = (body or "").strip()
+    if not subject or len(subject) > 200:
+        raise BroadcastError(_("Write a subject of at most 200 characters."))
+    if not body:
+        raise BroadcastError(_("Write the message."))
+    component_ids = []
+    if component_id:
+        from portal.status.models import Component
+
+        if session.get(Component, int(component_id)) is None:
+            raise BroadcastError(_("That component does not exist."))
+        component_ids = [int(component_id)]
+    locale = locale if locale in SUPPORTED_LOCALES else current_app.config.get("DEFAULT_LOCALE", "en")
+    with in_locale(locale):
+        rendered = render_mail("announcement", subject=subject, body_text=body,
+                               body_html=render_markdown(body), **_placeholders())
+    from portal.status import statuspage
+
+    with in_locale(locale):
+        page_id = statuspage.page_id()
+    content = {
+        locale: {"subject": subject, **rendered},
+        "webhook": {
+            "meta": {"generated_at": utcnow().isoformat()},
+            "page": {"id": page_id},
+            "announcement": {"subject": subject, "body": body, "created_at": utcnow().isoformat(),
+                             "component_ids": component_ids},
+        },
+    }
+    broadcast = create_broadcast(session, kind="announcement", event="announcement",
+                                 component_ids=component_ids, content=content, created_by=by)
+    session.commit()
+    return broadcast
+
+
+def delivery_counts(session: Session, broadcast_ids=None) -> dict[int, dict[str, int]]:
+    """{broadcast id: {"sent", "pending", "failed", "dead"}}; pending includes sending."""
+    query = select(Message.broadcast_id, Message.state, func.count()).where(Message.broadcast_id.is_not(None))
+    if broadcast_ids is not None:
+        query = query.where(Message.broadcast_id.in_(list(broadcast_ids)))
+    counts: dict[int, dict[str, int]] = {}
+    for broadcast_id, state, count in session.execute(query.group_by(Message.broadcast_id, Message.state)):
+        entry = counts.setdefault(broadcast_id, {"sent": 0, "pending": 0, "failed": 0, "dead": 0})
+        key = {STATE_SENT: "sent", STATE_PENDING: "pending", STATE_SENDING: "pending",
+               STATE_FAILED: "failed", STATE_DEAD: "dead"}[state]
+        entry[key] += count
+    return counts
+
+
+def delivery_errors(session: Session, broadcast_id: int, limit: int = 50) -> list[dict]:
+    """The distinct errors of a broadcast's failed and dead messages, most frequent first."""
+    rows = session.execute(
+        select(Message.state, Message.last_error, func.count(), func.max(Message.next_attempt_at))
+        .where(Message.broadcast_id == broadcast_id, Message.state.in_((STATE_FAILED, STATE_DEAD)))
+        .group_by(Message.state, Message.last_error)
+        .order_by(func.count().desc()).limit(limit)).all()
+    return [{"state": state, "error": error or "", "count": count, "next_attempt_at": next_at}
+            for state, error, count, next_at in rows]
+
+
+def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
+    return list(session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)))
+
+
+def warm_up() -> None:
+    """Render an incident notice once in every language (templates compiled,
+    catalogs and locale data loaded), so the first real post after a server
+    start is as fast as the next ones. Nothing is stored."""
+    from portal.status.models import Incident, IncidentUpdate
+
+    now = utcnow()
+    incident = Incident(name="warm-up", status="investigating", impact="minor", is_maintenance=False,
+                        created_at=now, updated_at=now, started_at=now, public_id="warmup")
+    IncidentUpdate(incident=incident, status="investigating", body="", body_html="", public_id="warmup",
+                   created_at=now, updated_at=now, display_at=now, affected_components=[])
+    _incident_content(incident, incident.updates[0], "created")

@@ -1,0 +1,53 @@
+"""Rendering e-mails from templates, in the recipient's language.
+
+Every mail has a text and an HTML template under ``templates/notify/email/``
+(``<name>.txt`` and ``<name>.html``, the HTML extending ``_layout.html``).
+Rendering runs inside ``flask_babel.force_locale`` and, outside a request
+(the worker, the CLI), inside a request context on ``SITE_URL`` so that
+``url_for`` and the template globals behave as in a page.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager, nullcontext
+
+from flask import current_app, g, has_request_context, render_template
+from flask_babel import force_locale
+
+from portal.config import SUPPORTED_LOCALES
+
+
+def normalize_locale(locale: str | None) -> str:
+    locale = (locale or "").strip().lower()[:2]
+    if locale in SUPPORTED_LOCALES:
+        return locale
+    return current_app.config.get("DEFAULT_LOCALE", "en")
+
+
+@contextmanager
+def in_locale(locale: str):
+    """Templates and gettext in ``locale``, with or without a request."""
+    outer = nullcontext() if has_request_context() else current_app.test_request_context(
+        "/", base_url=current_app.config.get("SITE_URL") or "http://localhost")
+    with outer, force_locale(locale):
+        # templates read the language from g.lang (portal.i18n); restore the
+        # page's own afterwards when rendering inside a request
+        missing = object()
+        previous = getattr(g, "lang", missing)
+        g.lang = locale
+        try:
+            yield
+        finally:
+            if previous is missing:
+                g.pop("lang", None)
+            else:
+                g.lang = previous
+
+
+def render_mail(template: str, /, **context) -> dict:
+    """{"text", "html"} of ``notify/email/<name>.*`` (call inside :func:`in_locale`)."""
+    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    context.setdefault("site_url", current_app.config["SITE_URL"].rstrip("/"))
+    return {
+        "text": render_template(f"notify/email/{template}.txt", **context),
+        "html": render_template(f"notify/email/{template}.html", **context),
+    }

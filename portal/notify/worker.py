@@ -1,0 +1,213 @@
+"""The outbox worker: claim due messages with a lease, deliver, repeat.
+
+Claiming is what keeps several workers (threads, processes, machines) from
+sending the same message:
+
+* on PostgreSQL, ``SELECT ... FOR UPDATE SKIP LOCKED`` picks rows no other
+  transaction is claiming, then marks them ``sending`` with a lease;
+* on SQLite, one ``UPDATE ... WHERE id IN (SELECT ... due ...)`` marks them,
+  atomic because SQLite runs one writer at a time.
+
+A claim holds a lease (``claimed_until``). A worker killed mid-batch (SIGKILL,
+power loss) leaves its messages ``sending``; when the lease runs out they are
+due again and the next worker sends them, with the same Message-ID and
+Idempotency-Key. Each message is marked sent in its own commit right after its
+delivery, so the window for a duplicate is the time between the server's
+acceptance and that commit.
+
+Entry points: :func:`drain` (tests: deliver everything due now), :func:`run`
+(the loop of ``portal worker`` and of the in-process thread),
+:func:`start_in_process` (the ``portal serve`` hook).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import and_, or_, select, update
+
+from portal.db import new_session, utcnow
+from portal.notify.delivery import BatchDelivery, Clock, setting
+from portal.notify.models import STATE_FAILED, STATE_PENDING, STATE_SENDING, Message
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _due(now: datetime):
+    return or_(
+        and_(Message.state.in_((STATE_PENDING, STATE_FAILED)), Message.next_attempt_at <= now),
+        # a lease that ran out: its worker died (or hung) mid-batch
+        and_(Message.state == STATE_SENDING, Message.claimed_until < now),
+    )
+
+
+def claim(session, token: str, limit: int, now: datetime, lease: timedelta) -> list[int]:
+    """Claim up to ``limit`` due messages for ``token``; commits the claim."""
+    values = {"state": STATE_SENDING, "claimed_by": token, "claimed_until": now + lease}
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(
+            select(Message.id).where(_due(now))
+            .order_by(Message.next_attempt_at, Message.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)))
+        if ids:
+            session.execute(update(Message).where(Message.id.in_(ids)).values(**values))
+    else:
+        due_ids = (select(Message.id).where(_due(now))
+                   .order_by(Message.next_attempt_at, Message.id).limit(limit))
+        session.execute(
+            update(Message).where(Message.id.in_(due_ids.scalar_subquery())).values(**values)
+            .execution_options(synchronize_session=False))
+        ids = list(session.scalars(select(Message.id).where(Message.claimed_by == token)))
+    session.commit()
+    return ids
+
+
+def process_batch(app: Flask, *, worker: str | None = None, now: datetime | None = None,
+                  batch_size: int | None = None) -> int:
+    """Claim one batch and deliver it. Returns the number claimed."""
+    clock: Clock = (lambda: now) if now is not None else utcnow
+    token = f"{worker or worker_name()}:{uuid.uuid4().hex[:8]}"
+    lease = timedelta(seconds=float(setting(app, "WORKER_LEASE_SECONDS", 120)))
+    size = batch_size or int(setting(app, "WORKER_BATCH_SIZE", 50))
+    with app.app_context():
+        session = new_session()
+        try:
+            ids = claim(session, token, size, clock(), lease)
+            if ids:
+                BatchDelivery(app, session, token, clock).run(ids)
+            return len(ids)
+        finally:
+            session.close()
+
+
+def expand_broadcasts(app: Flask, *, now: datetime | None = None, worker: str | None = None) -> int:
+    """Turn pending broadcasts into per-recipient messages (see fanout)."""
+    from portal.notify import fanout
+
+    with app.app_context():
+        return fanout.expand_pending(worker or worker_name(), now or utcnow())
+
+
+def drain(app: Flask, now: datetime | None = None, max_rounds: int = 10_000) -> int:
+    """Deliver everything due at ``now`` (default: the real clock); for tests.
+
+    Returns how many messages were sent. Messages that fail are rescheduled
+    with backoff and are therefore not due again within the same ``now``.
+    """
+    sent_before = _count_sent(app)
+    for _round in range(max_rounds):
+        expanded = expand_broadcasts(app, now=now)
+        claimed = process_batch(app, now=now)
+        if not claimed and not expanded:
+            break
+    return _count_sent(app) - sent_before
+
+
+def _count_sent(app: Flask) -> int:
+    from sqlalchemy import func
+
+    from portal.notify.models import STATE_SENT
+
+    with app.app_context():
+        session = new_session()
+        try:
+            return session.scalar(select(func.count()).select_from(Message).where(Message.state == STATE_SENT))
+        finally:
+            session.close()
+
+
+def _tick_status(app: Flask) -> None:
+    """Let scheduled maintenance start and complete on time, if status offers it."""
+    try:
+        from portal.status import services as status_services
+    except ImportError:
+        return
+    tick = getattr(status_services, "tick", None)
+    if tick is None:
+        return
+    with app.app_context():
+        try:
+            tick()
+        except Exception:  # the delivery loop must outlive a bug elsewhere
+            log.exception("status tick failed")
+
+
+def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
+        batch_size: int | None = None, tick_status: bool = True) -> int:
+    """The delivery loop: until ``stop_event`` is set (or, ``once``, until idle).
+
+    Returns how many messages it claimed and attempted."""
+    poll = float(setting(app, "WORKER_POLL_SECONDS", 2))
+    name = worker_name()
+    handled = 0
+    while not stop_event.is_set():
+        if tick_status:
+            _tick_status(app)
+        try:
+            expanded = expand_broadcasts(app, worker=name)
+            claimed = process_batch(app, worker=name, batch_size=batch_size)
+        except Exception:  # a database hiccup must not end the worker
+            log.exception("outbox worker round failed; retrying after %s s", poll)
+            stop_event.wait(poll)
+            continue
+        handled += claimed
+        if not claimed and not expanded:
+            if once:
+                break
+            stop_event.wait(poll)
+    return handled
+
+
+def run_concurrently(app: Flask, stop_event: threading.Event, *, concurrency: int = 1,
+                     once: bool = False, batch_size: int | None = None) -> int:
+    """``concurrency`` delivery loops in threads of this process; returns the
+    number of messages they handled."""
+    totals: list[int] = []
+
+    def loop(index: int) -> None:
+        totals.append(run(app, stop_event, once=once, batch_size=batch_size, tick_status=index == 0))
+
+    threads = [threading.Thread(target=loop, args=(index,), name=f"portal-worker-{index}", daemon=True)
+               for index in range(max(1, concurrency))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    return sum(totals)
+
+
+def warm_up(app: Flask) -> None:
+    """Compile the notice templates in this process (see broadcasts.warm_up)."""
+    from portal.notify import broadcasts
+
+    with app.app_context():
+        try:
+            broadcasts.warm_up()
+        except Exception:  # an optimisation only: never keep the server from starting
+            log.exception("warming up the notification templates failed")
+
+
+def start_in_process(app: Flask) -> threading.Thread | None:
+    """The ``portal serve`` hook: a daemon delivery thread in this process.
+
+    Also renders a notice once, so the first incident post is fast too."""
+    warm_up(app)
+    if not app.config.get("WORKER_IN_PROCESS"):
+        return None
+    stop_event = threading.Event()
+    thread = threading.Thread(target=run, args=(app, stop_event), name="portal-outbox-worker", daemon=True)
+    app.extensions["portal.notify.worker_stop"] = stop_event
+    thread.start()
+    log.info("outbox worker thread started in process %s", os.getpid())
+    return thread

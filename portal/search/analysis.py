@@ -1,0 +1,225 @@
+"""Text analysis for search: one Whoosh analyzer chain per language.
+
+Every language gets the same pipeline, differing only in its stop words and
+Snowball stemmer::
+
+    words -> lower case -> drop stop words -> stem (Snowball, cached) -> fold accents
+
+Stemming runs *before* accent folding because the Snowball algorithms for
+German, Swedish and Polish read the diacritics (``löschen`` -> ``losch``);
+folding afterwards still lets a customer who types without them ("loschen",
+"usun") meet the indexed form.
+
+Two more analyzers serve as-you-type search and "did you mean":
+
+* :func:`prefix_analyzer` indexes the *edge n-grams* of the words of titles,
+  headings and tags (``verwijderen`` -> ``ve``, ``ver``, ``verw``...). A
+  half-typed word then costs one term lookup instead of expanding a prefix
+  over the whole vocabulary (measured: a Whoosh ``Prefix`` on a two-letter
+  stem expands to hundreds of terms and is 5-20x slower per keystroke).
+* :func:`word_analyzer` keeps words as written (lower-cased, unstemmed) so the
+  spelling corrector proposes real words, not stems.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import snowballstemmer
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    NgramFilter,
+    RegexTokenizer,
+    StopFilter,
+    Tokenizer,
+)
+from whoosh.lang.stopwords import stoplists
+from whoosh.support.charset import accent_map
+
+from portal.config import SUPPORTED_LOCALES
+
+#: Snowball algorithm per portal language.
+SNOWBALL_ALGORITHMS = {
+    "en": "english",
+    "nl": "dutch",
+    "de": "german",
+    "sv": "swedish",
+    "pl": "polish",
+}
+
+#: Whoosh ships no Polish stop list; these are the most frequent function words.
+POLISH_STOP_WORDS = frozenset("""
+a aby ale albo ani aż bo być był była było były będzie chyba ci co czy dla do
+gdy gdzie go i ich ile im innych ja jak jaki jako je jego jej jest jeszcze
+jeśli jednak już ją każdy kiedy kto która które którego której który których
+lub ma mi mnie może można na nad nam nas nie nich nim niż no o od oraz po pod
+przez przy się są ta tak także tam te tego tej ten też to tu tylko tym u w we
+więc wszystko z za ze że żeby
+""".split())
+
+#: Minimum and maximum length of the indexed word beginnings for as-you-type.
+PREFIX_MIN_CHARS = 2
+PREFIX_MAX_CHARS = 16
+
+#: Words that match anything and help nothing in a question ("how do I ...").
+#: Added to Whoosh's English list, which lacks some of them.
+EXTRA_ENGLISH_STOP_WORDS = frozenset(
+    "how what why when where which who whom whose does did do doing i me my can could "
+    "would should get got there their is are was were am been has have had its it's".split())
+
+#: Characters a token may consist of: letters, digits, and inner dots/underscores
+#: (``outlook.com``, ``set_up``).
+TOKEN_PATTERN = r"\w+(?:[.']\w+)*"
+
+_STEM_CACHE_SIZE = 100_000
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    if lang == "pl":
+        return POLISH_STOP_WORDS
+    words = frozenset(stoplists[lang])
+    if lang == "en":
+        words |= EXTRA_ENGLISH_STOP_WORDS
+    return words
+
+
+#: Separates weighted sections in one field value (see :class:`SectionTokenizer`).
+#: A control character: it never occurs in text, and ``str.split()`` treats it
+#: as white space, so normalized queries cannot contain it.
+SECTION_MARK = "\x1f"
+
+
+def weighted_sections(*sections: tuple[str, float]) -> str:
+    """Join ``(text, weight)`` sections into one value for :class:`SectionTokenizer`."""
+    return "".join(f"{SECTION_MARK}{weight:g}{SECTION_MARK}{text}" for text, weight in sections if text)
+
+
+class SectionTokenizer(Tokenizer):
+    """Tokenizes like a regex tokenizer, giving each token its section's weight.
+
+    This is how one field holds title, headings, summary/tags and body with a
+    weight each: Whoosh stores the sum of token boosts as a term's weight in a
+    document, so a title word counts three times a body word *before* BM25's
+    term-frequency saturation (the original BM25F formulation). One posting
+    list per query term instead of one per field makes a query several times
+    faster than OR-ing four fields (measured on the 11,000-article corpus).
+    Values without section marks (queries, text to highlight) are plain text.
+    """
+
+    def __init__(self, expression: str = None):
+        self.expression = expression or TOKEN_PATTERN
+        self._inner = RegexTokenizer(self.expression)
+
+    def __eq__(self, other):
+        return isinstance(other, SectionTokenizer) and other.expression == self.expression
+
+    def __call__(self, value, **kwargs):
+        if SECTION_MARK not in value:
+            yield from self._inner(value, **kwargs)
+            return
+        parts = value.split(SECTION_MARK)
+        offset = kwargs.pop("start_char", 0) + len(parts[0])
+        position = kwargs.pop("start_pos", 0)
+        for index in range(1, len(parts) - 1, 2):
+            weight_text, text = parts[index], parts[index + 1]
+            weight = float(weight_text)
+            offset += len(weight_text) + 2
+            for token in self._inner(text, start_char=offset, start_pos=position, **kwargs):
+                token.boost = weight
+                position += 1
+                yield token
+            offset += len(text)
+
+
+@lru_cache(maxsize=None)
+def cached_stemmer(lang: str):
+    """One memoized ``stemWord`` per language, shared by every analyzer copy."""
+    stemmer = snowballstemmer.stemmer(SNOWBALL_ALGORITHMS[lang])
+    return lru_cache(maxsize=_STEM_CACHE_SIZE)(stemmer.stemWord)
+
+
+class SnowballFilter(Filter):
+    """Stems tokens with a ``snowballstemmer`` algorithm, memoizing each word.
+
+    The pure-Python stemmers cost ~10 us a word; help-center text repeats the
+    same few thousand words, so an LRU cache makes stemming nearly free when
+    indexing thousands of articles and when a query is typed letter by letter.
+    """
+
+    is_morph = True  # lets Whoosh skip it for spelling words (no_morph=True)
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self._stem = cached_stemmer(lang)
+
+    def __eq__(self, other):
+        return isinstance(other, SnowballFilter) and other.lang == self.lang
+
+    def __getstate__(self):  # Whoosh pickles the schema into the index's TOC
+        return {"lang": self.lang}
+
+    def __setstate__(self, state):
+        self.__init__(state["lang"])
+
+    def __call__(self, tokens):
+        stem = self._stem
+        for token in tokens:
+            # SpellField passes ``nomorph`` (sic) through the token attributes.
+            if not token.stopped and not getattr(token, "nomorph", False):
+                token.text = stem(token.text)
+            yield token
+
+
+@lru_cache(maxsize=None)
+def language_analyzer(lang: str):
+    """Tokenize, lower-case, drop stop words, stem, fold accents (for ``lang``)."""
+    if lang not in SNOWBALL_ALGORITHMS:
+        raise ValueError(f"no analyzer for language {lang!r}")
+    return (SectionTokenizer()
+            | LowercaseFilter()
+            | StopFilter(stoplist=stop_words(lang), minsize=1)
+            | SnowballFilter(lang)
+            | CharsetFilter(accent_map))
+
+
+@lru_cache(maxsize=None)
+def prefix_analyzer():
+    """Edge n-grams of lower-cased, accent-folded words (language-neutral)."""
+    return (SectionTokenizer()
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | NgramFilter(minsize=PREFIX_MIN_CHARS, maxsize=PREFIX_MAX_CHARS, at="start"))
+
+
+@lru_cache(maxsize=None)
+def word_analyzer(lang: str):
+    """Words as written, lower-cased, without stop words: the spelling vocabulary."""
+    return (SectionTokenizer()
+            | LowercaseFilter()
+            | StopFilter(stoplist=stop_words(lang), minsize=2))
+
+
+_fold_chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def fold(word: str) -> str:
+    """Lower-case and strip accents from one word, as the prefix field does."""
+    return "".join(t.text for t in _fold_chain(word))
+
+
+def analyze(text: str, lang: str) -> list[str]:
+    """The distinct index terms of ``text`` in ``lang``, in the order they occur."""
+    seen: dict[str, None] = {}
+    for token in language_analyzer(lang)(text):
+        seen.setdefault(token.text, None)
+    return list(seen)
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` (as the tokenizer cuts them)."""
+    return [t.text for t in (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter())(text)]
+
+
+def all_languages() -> tuple[str, ...]:
+    return tuple(lang for lang in SUPPORTED_LOCALES if lang in SNOWBALL_ALGORITHMS)

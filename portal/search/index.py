@@ -1,0 +1,408 @@
+"""``SearchIndex``: the one class that owns the Whoosh index of articles.
+
+Modelled on MoinMoin's ``IndexingMiddleware``: the schema is declared once
+(``schema.py``); :meth:`SearchIndex.index_articles` / :meth:`remove_articles`
+change documents; :meth:`rebuild` builds a complete index aside and swaps it in
+atomically; :meth:`check` and :meth:`update` compare the (id, updated_at) sets
+of database and index to report or repair what incremental updates missed.
+
+Layout on disk (``SEARCH_INDEX_DIR``)::
+
+    CURRENT          the name of the live index directory (replaced atomically)
+    ix-<stamp>/      a complete Whoosh index
+
+A rebuild writes a new ``ix-*`` directory and then replaces ``CURRENT``; every
+process notices the new pointer at its next search and opens the new index.
+The previous directory is kept so a searcher still reading it (another server
+process) keeps working; older ones are removed.
+
+Concurrency: writers wait up to ``writer_timeout`` seconds for the lock
+(Whoosh's default of 0 fails instantly when the other server process is
+writing). Searchers are cached per thread and refreshed when the index
+changes: this process's own writes are seen at once, other processes' within
+``refresh_interval`` seconds.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.reading import EmptyReader
+from whoosh.scoring import BM25F
+from whoosh.writing import IndexWriter
+
+from portal.search.analysis import all_languages, weighted_sections
+from portal.search.schema import (
+    ARTICLE_TEXT, BODY_WEIGHT, CATEGORY, CONTENT, HEADINGS_WEIGHT, ID_FIELD, LOCALE, META_WEIGHT,
+    PREFIX_TEXT, SCHEMA, SLUG, SUMMARY, TAGS, TITLE, TITLE_WEIGHT, UPDATED, WORDS_TEXT, lang_field,
+)
+
+log = logging.getLogger(__name__)
+
+POINTER_FILE = "CURRENT"
+INDEX_DIR_PREFIX = "ix-"
+#: The body is indexed up to this many characters (a pasted log must not stall indexing).
+MAX_BODY_CHARS = 200_000
+#: Rows fetched per round trip while rebuilding.
+REBUILD_BATCH = 500
+
+
+class IndexBusy(RuntimeError):
+    """Another process holds the index writer (or runs a rebuild) for too long."""
+
+
+@dataclass
+class RebuildReport:
+    indexed: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    caught_up: "CheckReport | None" = None
+
+
+@dataclass
+class CheckReport:
+    """Where database and index disagree (article ids)."""
+
+    missing: list[int] = field(default_factory=list)   # published in the database, not in the index
+    stale: list[int] = field(default_factory=list)     # in both, but the index has an older version
+    orphaned: list[int] = field(default_factory=list)  # in the index, but deleted or unpublished
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.orphaned)
+
+    @property
+    def total(self) -> int:
+        return len(self.missing) + len(self.stale) + len(self.orphaned)
+
+
+def version_of(updated_at) -> str:
+    """The text form of ``updated_at`` kept in the index (aware UTC, microseconds)."""
+    if updated_at is None:
+        return ""
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=timezone.utc)
+    return updated_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _headings_text(headings) -> str:
+    parts = []
+    for heading in headings or ():
+        if isinstance(heading, dict):
+            parts.append(str(heading.get("text") or ""))
+        elif isinstance(heading, str):
+            parts.append(heading)
+    return "\n".join(p for p in parts if p)
+
+
+def document_for(article) -> dict:
+    """The Whoosh document of one article (any object with Article's attributes).
+
+    Only rendered plain text (``body_text``) is indexed, never markdown.
+    """
+    lang = article.locale
+    title = article.title or ""
+    headings = _headings_text(article.headings)
+    tags = [str(t).strip() for t in (article.tags or ()) if str(t).strip()]
+    summary = article.summary or ""
+    body = (article.body_text or "")[:MAX_BODY_CHARS]
+    tag_text = " ".join(tags)
+    return {
+        ID_FIELD: str(article.id),
+        SLUG: article.slug,
+        LOCALE: lang,
+        CATEGORY: article.category_slug or "",
+        TAGS: ",".join(t.lower() for t in tags),
+        UPDATED: version_of(article.updated_at),
+        TITLE: title,
+        SUMMARY: summary,
+        CONTENT: body,
+        lang_field(ARTICLE_TEXT, lang): weighted_sections(
+            (title, TITLE_WEIGHT), (headings, HEADINGS_WEIGHT),
+            (f"{summary}\n{tag_text}", META_WEIGHT), (body, BODY_WEIGHT)),
+        lang_field(PREFIX_TEXT, lang): f"{title}\n{headings}\n{tag_text}",
+        lang_field(WORDS_TEXT, lang): f"{title}\n{headings}\n{summary}\n{tag_text}\n{body}",
+    }
+
+
+def is_indexable(article) -> bool:
+    """Published articles in a language we can analyze; drafts never are."""
+    from portal.kb.models import STATUS_PUBLISHED
+
+    return article.status == STATUS_PUBLISHED and article.locale in all_languages()
+
+
+def _article_columns():
+    from portal.kb.models import Article
+
+    return (Article.id, Article.slug, Article.locale, Article.title, Article.summary,
+            Article.category_slug, Article.tags, Article.status, Article.body_text,
+            Article.headings, Article.updated_at)
+
+
+class SearchIndex:
+    """The article index of one data folder: writing, rebuilding, checking, searching."""
+
+    def __init__(self, root: str | os.PathLike, session_factory: Callable, *,
+                 writer_timeout: float = 10.0, refresh_interval: float = 1.0):
+        self.root = Path(root)
+        self.session_factory = session_factory
+        self.writer_timeout = writer_timeout
+        self.refresh_interval = refresh_interval
+        self.scoring = BM25F()
+        self._lock = threading.Lock()
+        self._indexes: dict[str, whoosh_index.FileIndex] = {}
+        self._local = threading.local()
+        #: Bumped on every write from this process, so our own threads refresh at once.
+        self._local_writes = 0
+
+    # -- where the live index is -------------------------------------------
+
+    def _pointer(self) -> Path:
+        return self.root / POINTER_FILE
+
+    def _read_pointer(self) -> str | None:
+        try:
+            name = self._pointer().read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if name.startswith(INDEX_DIR_PREFIX) and (self.root / name).is_dir() else None
+
+    def _write_pointer(self, name: str) -> None:
+        temporary = self.root / f".{POINTER_FILE}.{uuid.uuid4().hex}"
+        temporary.write_text(name)
+        os.replace(temporary, self._pointer())  # atomic on POSIX: readers see old or new
+
+    def _new_index_dir(self) -> Path:
+        path = self.root / f"{INDEX_DIR_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path.mkdir(parents=True)
+        whoosh_index.create_in(str(path), SCHEMA)
+        return path
+
+    def current_name(self) -> str:
+        """The live index directory's name, creating an empty index on first use."""
+        name = self._read_pointer()
+        if name is not None:
+            return name
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            name = self._read_pointer()
+            if name is None:
+                path = self._new_index_dir()
+                # Two processes may race to create the first index: link()
+                # fails if the pointer exists, so exactly one of them wins.
+                temporary = self.root / f".{POINTER_FILE}.{uuid.uuid4().hex}"
+                temporary.write_text(path.name)
+                try:
+                    os.link(temporary, self._pointer())
+                except FileExistsError:
+                    shutil.rmtree(path, ignore_errors=True)
+                finally:
+                    temporary.unlink()
+                name = self._read_pointer()
+        return name
+
+    def _open(self, name: str) -> whoosh_index.FileIndex:
+        ix = self._indexes.get(name)
+        if ix is None:
+            with self._lock:
+                ix = self._indexes.get(name)
+                if ix is None:
+                    ix = whoosh_index.open_dir(str(self.root / name), schema=SCHEMA)
+                    self._indexes = {name: ix}  # forget indexes that were swapped out
+        return ix
+
+    def open(self) -> whoosh_index.FileIndex:
+        return self._open(self.current_name())
+
+    # -- reading -------------------------------------------------------------
+
+    def searcher(self):
+        """This thread's cached searcher, reopened when the index has changed."""
+        local = self._local
+        now = time.monotonic()
+        cached = getattr(local, "searcher", None)
+        if (cached is not None and local.writes == self._local_writes
+                and now - local.checked < self.refresh_interval):
+            return cached
+        name = self.current_name()
+        # Whoosh cannot refresh() a searcher of an empty index (EmptyReader); reopen it.
+        if cached is None or local.name != name or isinstance(cached.reader(), EmptyReader):
+            if cached is not None:
+                cached.close()
+            cached = self._open(name).searcher(weighting=self.scoring)
+        else:
+            cached = cached.refresh()  # reuses the segments that did not change
+        local.searcher, local.name, local.checked, local.writes = cached, name, now, self._local_writes
+        return cached
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def indexed_versions(self) -> dict[int, str]:
+        """``{article id: updated}`` of every document in the live index."""
+        with self.open().searcher() as searcher:
+            reader = searcher.reader()
+            if reader.doc_count() == 0:  # an empty index has no columns to read
+                return {}
+            ids = reader.column_reader(ID_FIELD, translate=True)
+            updated = reader.column_reader(UPDATED, translate=True)
+            return {int(ids[docnum]): updated[docnum] for docnum in reader.all_doc_ids()}
+
+    # -- writing -------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, ix=None):
+        """A writer that waits for a concurrent one instead of failing at once."""
+        ix = ix or self.open()
+        try:
+            writer: IndexWriter = ix.writer(timeout=self.writer_timeout, delay=0.05)
+        except LockError as exc:
+            raise IndexBusy(f"the search index is locked by another writer for more than "
+                            f"{self.writer_timeout:g} s") from exc
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._local_writes += 1
+
+    def index_articles(self, articles: Iterable) -> int:
+        """Add or replace the given articles; drafts and unknown languages are removed."""
+        count = 0
+        with self.writer() as writer:
+            for article in articles:
+                if is_indexable(article):
+                    writer.update_document(**document_for(article))
+                    count += 1
+                else:
+                    writer.delete_by_term(ID_FIELD, str(article.id))
+        return count
+
+    def index_article(self, article) -> None:
+        self.index_articles([article])
+
+    def remove_articles(self, article_ids: Iterable[int]) -> None:
+        with self.writer() as writer:
+            for article_id in article_ids:
+                writer.delete_by_term(ID_FIELD, str(article_id))
+
+    def remove_article(self, article_id: int) -> None:
+        self.remove_articles([article_id])
+
+    def sync_ids(self, article_ids: Iterable[int]) -> None:
+        """Make the index agree with the database for these ids (read afresh)."""
+        from portal.kb.models import Article
+
+        ids = sorted(set(article_ids))
+        if not ids:
+            return
+        with self.session_factory() as session:
+            rows = session.execute(select(*_article_columns()).where(Article.id.in_(ids))).all()
+        found = {row.id for row in rows}
+        with self.writer() as writer:
+            for row in rows:
+                if not is_indexable(row):
+                    writer.delete_by_term(ID_FIELD, str(row.id))
+                    continue
+                try:
+                    document = document_for(row)
+                except Exception:  # one bad document must not keep the others out
+                    log.exception("indexing article %s failed", row.id)
+                    continue
+                writer.update_document(**document)
+            for article_id in set(ids) - found:
+                writer.delete_by_term(ID_FIELD, str(article_id))
+
+    # -- whole-index operations ---------------------------------------------
+
+    def _database_versions(self) -> dict[int, str]:
+        from portal.kb.models import STATUS_PUBLISHED, Article
+
+        with self.session_factory() as session:
+            rows = session.execute(
+                select(Article.id, Article.updated_at)
+                .where(Article.status == STATUS_PUBLISHED, Article.locale.in_(all_languages())))
+            return {row.id: version_of(row.updated_at) for row in rows}
+
+    def check(self) -> CheckReport:
+        """Compare the (id, updated_at) sets of database and index."""
+        database = self._database_versions()
+        indexed = self.indexed_versions()
+        return CheckReport(
+            missing=sorted(set(database) - set(indexed)),
+            stale=sorted(i for i in set(database) & set(indexed) if database[i] != indexed[i]),
+            orphaned=sorted(set(indexed) - set(database)),
+        )
+
+    def update(self) -> CheckReport:
+        """Fix every disagreement :meth:`check` finds, incrementally; returns what was fixed."""
+        report = self.check()
+        if not report.ok:
+            self.sync_ids(report.missing + report.stale + report.orphaned)
+        return report
+
+    def rebuild(self) -> RebuildReport:
+        """Index every published article into a new directory, then swap it in."""
+        from portal.kb.models import STATUS_PUBLISHED, Article
+
+        started = time.perf_counter()
+        report = RebuildReport()
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileStorage(str(self.root)).lock("REBUILD")
+        if not lock.acquire(blocking=False):
+            raise IndexBusy("another rebuild of the search index is running")
+        try:
+            path = self._new_index_dir()
+            ix = whoosh_index.open_dir(str(path), schema=SCHEMA)
+            writer = ix.writer(limitmb=256)
+            try:
+                with self.session_factory() as session:
+                    rows = session.execute(
+                        select(*_article_columns())
+                        .where(Article.status == STATUS_PUBLISHED, Article.locale.in_(all_languages()))
+                        .order_by(Article.id)
+                        .execution_options(yield_per=REBUILD_BATCH))
+                    for row in rows:
+                        try:
+                            writer.add_document(**document_for(row))
+                            report.indexed += 1
+                        except Exception as exc:  # one bad document never aborts a rebuild
+                            log.exception("indexing article %s failed", row.id)
+                            report.failed.append((row.id, f"{exc.__class__.__name__}: {exc}"))
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            writer.commit()
+            self.move_index(path.name)
+            # Saves that happened while we were building went to the old index.
+            report.caught_up = self.update()
+        finally:
+            lock.release()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def move_index(self, name: str) -> None:
+        """Make ``name`` the live index and drop all but the previous one."""
+        previous = self._read_pointer()
+        self._write_pointer(name)
+        self._local_writes += 1
+        keep = {name, previous}
+        for path in self.root.glob(f"{INDEX_DIR_PREFIX}*"):
+            if path.name not in keep and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)

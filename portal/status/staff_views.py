@@ -1,0 +1,189 @@
+"""The operators' status pages (``/staff/status``): open an incident, post
+updates in seconds, resolve, write the postmortem, schedule maintenance, manage
+components. Role ``operator`` (or ``admin``). Thin: every write is a service call.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.decorators import role_required
+from portal.web import is_safe_redirect
+from portal.status import queries, services
+from portal.status.display import status_label
+from portal.status.forms import (
+    ComponentForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
+    PostmortemForm, UpdateForm, component_choices,
+)
+from portal.status.services import StatusError
+from portal.status.uptime import configured_timezone
+from wtforms.fields.choices import SelectChoice
+
+staff_bp = Blueprint("status_staff", __name__)
+
+
+@staff_bp.before_request
+@role_required("operator")
+def _operators_only():
+    return None
+
+
+def _components():
+    return queries.all_components()
+
+
+@staff_bp.get("/")
+def index():
+    return render_template("status/staff/index.html", active=queries.active_incidents(),
+                           upcoming=queries.upcoming_maintenance(),
+                           recent=queries.recent_incidents(limit=20), components=_components(),
+                           status_form=ComponentStatusForm())
+
+
+@staff_bp.route("/incidents/new", methods=["GET", "POST"])
+def new_incident():
+    form = IncidentForm()
+    components = _components()
+    if form.validate_on_submit():
+        try:
+            incident = services.create_incident(
+                form.name.data, impact=form.impact.data, components=component_choices(request.form, components),
+                body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user)
+        except StatusError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Incident opened."), "success")
+            return redirect(url_for(".incident", public_id=incident.public_id))
+    return render_template("status/staff/incident_new.html", form=form, components=components,
+                           chosen={}), 400 if form.errors else 200
+
+
+def _incident_or_404(public_id: str):
+    incident = queries.incident_by_public_id(public_id)
+    if incident is None:
+        abort(404)
+    return incident
+
+
+@staff_bp.get("/incidents/<public_id>")
+def incident(public_id: str):
+    found = _incident_or_404(public_id)
+    form_class = MaintenanceUpdateForm if found.is_maintenance else UpdateForm
+    return render_template("status/staff/incident.html", incident=found, components=_components(),
+                           form=form_class(status=found.status), postmortem_form=PostmortemForm(
+                               body=found.postmortem_body or ""),
+                           chosen={str(k): v for k, v in (found.component_statuses or {}).items()})
+
+
+@staff_bp.post("/incidents/<public_id>/updates")
+def post_update(public_id: str):
+    found = _incident_or_404(public_id)
+    form = (MaintenanceUpdateForm if found.is_maintenance else UpdateForm)()
+    if not form.validate_on_submit():
+        flash(_("Please check the update: %(errors)s", errors="; ".join(
+            f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items())), "error")
+        return redirect(url_for(".incident", public_id=public_id))
+    try:
+        services.post_update(found, form.status.data, form.message.data or "",
+                             component_choices(request.form, _components()), notify=form.notify.data,
+                             by=current_user)
+    except StatusError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Update posted."), "success")
+    return redirect(url_for(".incident", public_id=public_id))
+
+
+@staff_bp.post("/incidents/<public_id>/resolve")
+def resolve(public_id: str):
+    found = _incident_or_404(public_id)
+    form = UpdateForm()
+    try:
+        services.resolve(found, request.form.get("message", ""), notify=form.notify.data, by=current_user)
+    except StatusError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Resolved: the components are back to operational."), "success")
+    return redirect(url_for(".incident", public_id=public_id))
+
+
+@staff_bp.post("/incidents/<public_id>/postmortem")
+def postmortem(public_id: str):
+    found = _incident_or_404(public_id)
+    form = PostmortemForm()
+    if form.validate_on_submit():
+        try:
+            services.add_postmortem(found, form.body.data, by=current_user)
+        except StatusError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Postmortem published."), "success")
+    else:
+        flash(_("The postmortem is empty."), "error")
+    return redirect(url_for(".incident", public_id=public_id))
+
+
+@staff_bp.route("/maintenance/new", methods=["GET", "POST"])
+def new_maintenance():
+    form = MaintenanceForm()
+    components = _components()
+    if form.validate_on_submit():
+        tz = configured_timezone()
+        chosen = [c for c in components if request.form.get(f"component-{c.public_id}")]
+        try:
+            maintenance = services.schedule_maintenance(
+                form.name.data, form.scheduled_for.data.replace(tzinfo=tz),
+                form.scheduled_until.data.replace(tzinfo=tz), chosen, body=form.message.data or "",
+                auto_start=form.auto_start.data, auto_complete=form.auto_complete.data,
+                notify=form.notify.data, by=current_user)
+        except StatusError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Maintenance scheduled."), "success")
+            return redirect(url_for(".incident", public_id=maintenance.public_id))
+    return render_template("status/staff/maintenance_new.html", form=form, components=components), \
+        400 if form.errors else 200
+
+
+@staff_bp.route("/components", methods=["GET", "POST"])
+def components():
+    groups, _loose = queries.component_tree()
+    form = ComponentForm(prefix="component")
+    form.group.choices = [SelectChoice("", _("No group"))] + [SelectChoice(g.public_id, g.name) for g in groups]
+    group_form = GroupForm(prefix="group")
+    if request.method == "POST" and request.form.get("kind") == "group":
+        if group_form.validate_on_submit():
+            try:
+                services.create_group(group_form.name.data, group_form.position.data)
+            except StatusError as exc:
+                flash(str(exc), "error")
+            else:
+                flash(_("Group added."), "success")
+                return redirect(url_for(".components"))
+    elif request.method == "POST" and form.validate_on_submit():
+        group = next((g for g in groups if g.public_id == form.group.data), None)
+        try:
+            services.create_component(form.name.data, form.code.data or None, group=group,
+                                      description=form.description.data or None, position=form.position.data,
+                                      showcase=form.showcase.data)
+        except StatusError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Component added."), "success")
+            return redirect(url_for(".components"))
+    return render_template("status/staff/components.html", form=form, group_form=group_form, groups=groups,
+                           components=_components(), status_form=ComponentStatusForm())
+
+
+@staff_bp.post("/components/<public_id>/status")
+def component_status(public_id: str):
+    component = services.find_component(public_id)
+    if component is None:
+        abort(404)
+    form = ComponentStatusForm()
+    if form.validate_on_submit():
+        services.set_component_status(component, form.status.data)
+        flash(_("%(name)s is now: %(status)s.", name=component.name, status=status_label(form.status.data)), "success")
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_redirect(target) and target.startswith("/staff/") else url_for(".components"))

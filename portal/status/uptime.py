@@ -1,0 +1,125 @@
+"""Uptime per component and day, time-weighted from the status history.
+
+For every day (in the configured ``TIMEZONE``) and component::
+
+    uptime % = 100 × Σ(seconds in status × weight) / Σ(seconds in status, maintenance excluded)
+
+with the weights in :data:`WEIGHTS`: operational and degraded performance
+count as up (the service works, only slower), a partial outage as 70 % up (30 %
+down), a major outage as down; time under maintenance is left out of both sums,
+and time before the component's first recorded status is "no data".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from portal import db
+from portal.db import utcnow
+from portal.status.models import (
+    DEGRADED, MAJOR_OUTAGE, OPERATIONAL, PARTIAL_OUTAGE, UNDER_MAINTENANCE, ComponentStatusPeriod,
+)
+
+#: Share of a second in each status that counts as up; maintenance is not counted at all.
+WEIGHTS = {OPERATIONAL: 1.0, DEGRADED: 1.0, PARTIAL_OUTAGE: 0.7, MAJOR_OUTAGE: 0.0}
+_WORSE = [OPERATIONAL, UNDER_MAINTENANCE, DEGRADED, PARTIAL_OUTAGE, MAJOR_OUTAGE]
+
+DAYS = 90
+
+
+@dataclass
+class DayUptime:
+    day: date
+    up_seconds: float = 0.0
+    counted_seconds: float = 0.0
+    maintenance_seconds: float = 0.0
+    worst: str | None = None  # the worst status seen that day
+
+    @property
+    def percent(self) -> float | None:
+        if self.counted_seconds <= 0:
+            return None
+        return 100.0 * self.up_seconds / self.counted_seconds
+
+    @property
+    def level(self) -> str:
+        """CSS level of the day's bar: none | maintenance | ok | minor | major | critical."""
+        pct = self.percent
+        if pct is None:
+            return "maintenance" if self.maintenance_seconds > 0 else "none"
+        if pct >= 99.995:
+            return "minor" if self.worst == DEGRADED else "ok"
+        if pct >= 99.0:
+            return "minor"
+        return "major" if pct >= 95.0 else "critical"
+
+
+@dataclass
+class ComponentUptime:
+    days: list[DayUptime]
+
+    @property
+    def percent(self) -> float | None:
+        counted = sum(d.counted_seconds for d in self.days)
+        if counted <= 0:
+            return None
+        return 100.0 * sum(d.up_seconds for d in self.days) / counted
+
+
+def configured_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC start and end of a local calendar day (23 or 25 hours around DST)."""
+    start = datetime.combine(day, time(), tzinfo=tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(timezone.utc)
+    return start, end
+
+
+def _add(bucket: DayUptime, status: str, seconds: float) -> None:
+    if seconds <= 0:
+        return
+    if status == UNDER_MAINTENANCE:
+        bucket.maintenance_seconds += seconds
+    else:
+        bucket.counted_seconds += seconds
+        bucket.up_seconds += seconds * WEIGHTS.get(status, 1.0)
+    if bucket.worst is None or _WORSE.index(status) > _WORSE.index(bucket.worst):
+        bucket.worst = status
+
+
+def daily_uptime(component_ids, days: int = DAYS, now: datetime | None = None,
+                 tz: ZoneInfo | None = None) -> dict[int, ComponentUptime]:
+    """``{component_id: ComponentUptime}`` for the last ``days`` days, today last."""
+    now = now or utcnow()
+    tz = tz or configured_timezone()
+    today = now.astimezone(tz).date()
+    calendar = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    bounds = [day_bounds(d, tz) for d in calendar]
+    window_start = bounds[0][0]
+    ids = list(component_ids)
+    result = {cid: ComponentUptime(days=[DayUptime(day=d) for d in calendar]) for cid in ids}
+    if not ids:
+        return result
+    periods = db.session.scalars(select(ComponentStatusPeriod).where(
+        ComponentStatusPeriod.component_id.in_(ids),
+        ComponentStatusPeriod.started_at < now,
+        or_(ComponentStatusPeriod.ended_at.is_(None), ComponentStatusPeriod.ended_at > window_start),
+    )).all()
+    for period in periods:
+        start = max(period.started_at, window_start)
+        end = min(period.ended_at or now, now)
+        buckets = result[period.component_id].days
+        for index, (day_start, day_end) in enumerate(bounds):
+            if day_end <= start:
+                continue
+            if day_start >= end:
+                break
+            overlap = (min(end, day_end) - max(start, day_start)).total_seconds()
+            _add(buckets[index], period.status, overlap)
+    return result
