@@ -172,6 +172,8 @@ def test_operator_opens_updates_resolves_and_schedules_in_the_browser_ui(app, cl
     assert created.status_code == 302
     public_id = created.headers["Location"].rsplit("/", 1)[1]
     assert client.post("/staff/status/incidents/new", data={"name": ""}).status_code == 400
+    staff_page = client.get(f"/staff/status/incidents/{public_id}")
+    assert staff_page.status_code == 200 and b"Post an update" in staff_page.data
     client.post(f"/staff/status/incidents/{public_id}/updates",
                 data={"status": "identified", "message": "Driver update broke it"})
     page = client.get(f"/status/incidents/{public_id}").get_data(as_text=True)
@@ -182,6 +184,12 @@ def test_operator_opens_updates_resolves_and_schedules_in_the_browser_ui(app, cl
         found = queries.incident_by_public_id(public_id)
         assert found.status == "postmortem" and found.created_by == "operator1@staff.test"
         assert not found.updates[0].deliver_notifications  # this post left "notify" unticked
+    assert b"We pin drivers now." in client.get(f"/staff/status/incidents/{public_id}").data  # editable
+    assert client.get("/staff/status/maintenance/new").status_code == 200
+    assert client.get("/staff/status/components").status_code == 200
+    backwards = client.post("/staff/status/maintenance/new", data={
+        "name": "Backwards", "scheduled_for": "2030-03-01T22:00", "scheduled_until": "2030-03-01T21:00"})
+    assert backwards.status_code == 400 and b"must end after it starts" in backwards.data
     scheduled = client.post("/staff/status/maintenance/new", data={
         "name": "Printer agent upgrade", "scheduled_for": "2030-03-01T22:00", "scheduled_until": "2030-03-01T23:00",
         f"component-{labels}": "under_maintenance", "auto_start": "y", "auto_complete": "y"})

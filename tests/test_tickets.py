@@ -74,7 +74,7 @@ def test_form_page_has_fields_labels_and_the_guards(client):
     with time_machine.travel(TUESDAY_NIGHT, tick=False):
         html = client.get("/en/contact/technical").get_data(as_text=True)
     assert '<label for="field-subject">Subject' in html
-    assert 'name="csrf_token"' in html and 'name="contact_fax"' in html  # CSRF and honeypot
+    assert 'name="csrf_token"' in html and 'name="leave_blank"' in html  # CSRF and honeypot
     assert "data-pii-patterns=" in html and "data-suggest" in html
     assert 'aria-live="polite"' in html
     assert "some screenshot tools upload your images to the web" in html
@@ -256,7 +256,7 @@ def test_oversized_upload(make_app, tmp_path):
 
 
 def test_honeypot_refuses_without_a_ticket(app, client):
-    response = post(client, technical(contact_fax="http://spam.example"))
+    response = post(client, technical(leave_blank="http://spam.example"))
     assert response.status_code == 400 and "looks automated" in response.get_data(as_text=True)
     assert count(app, Ticket) == 0
 

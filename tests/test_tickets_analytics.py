@@ -106,6 +106,7 @@ def test_report_rates(app):
         _seed(session, "a3", "started", "suggestion_opened", minutes_ago=10)  # still reading: not counted yet
         _seed(session, "a4", "started", "submitted", query="vat on invoices")  # sent, nothing opened
         _seed(session, "a5", "started", "abandoned", query="VAT on invoices")
+        _seed(session, "a5", "submitted", query="vat on invoices", minutes_ago=5)  # came back and sent it
         _seed(session, "a6", "started", "submitted", "withdrawn")  # withdrawn after submitting
         _seed(session, "old", "started", "solved", minutes_ago=60 * 24 * 40)  # outside the window
         for ref, email in (("T-2026-000001", "a@x.example"), ("T-2026-000002", "A@x.example")):

@@ -108,3 +108,32 @@ def test_urgent_answer_reveals_help_and_solved_ends_the_attempt(app, articles, l
             db.session.rollback()
             page.wait_for_timeout(100)
     assert {"started", "suggestions_shown", "solved"} <= names
+
+
+def test_the_browser_guard_agrees_with_the_server(live_server, page):  # noqa: F811
+    """The same texts give the same findings and masks in tickets.js and pii.py."""
+    from portal.tickets import pii
+    from tests.test_tickets_pii import test_numbers_that_are_not_personal_data_are_left_alone as negatives
+    from tests.test_tickets_pii import test_personal_data_is_found_and_masked as positives
+
+    def cases(test):
+        for mark in test.pytestmark:
+            if mark.name == "parametrize":
+                return [args[0] if isinstance(args, tuple) else args for args in mark.args[1]]
+        return []
+
+    texts = cases(positives) + cases(negatives) + [
+        "Hi, I'm jan@shop.nl, +31 6 12345678, paid from NL91ABNA0417164300.",
+        "server fe80::1ff:fe23:4567:890a and 10.0.0.1, card 4111 1111 1111 1111 2027",
+    ]
+    page.goto(f"{live_server.url}/en/contact/technical")
+    browser_findings = page.evaluate(
+        """texts => {
+            const form = document.querySelector("[data-ticket-form]");
+            const guard = new window.portalTickets.PiiGuard(JSON.parse(form.getAttribute("data-pii-patterns")));
+            return texts.map(t => guard.find(t).map(f => [f.kind, f.start, f.end, f.masked]));
+        }""", texts)
+    server_findings = [[[f.kind, f.start, f.end, f.masked] for f in pii.find_pii(t)] for t in texts]
+    assert len(texts) > 40
+    for text, in_browser, on_server in zip(texts, browser_findings, server_findings):
+        assert in_browser == on_server, text

@@ -18,7 +18,7 @@ process) keeps working; older ones are removed.
 
 Concurrency: writers wait up to ``writer_timeout`` seconds for the lock
 (Whoosh's default of 0 fails instantly when the other server process is
-writing). Searchers are cached per thread and refreshed when the index
+writing). Searchers are cached per thread and reopened when the index
 changes: this process's own writes are seen at once, other processes' within
 ``refresh_interval`` seconds.
 """
@@ -40,7 +40,6 @@ from sqlalchemy import select
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.reading import EmptyReader
 from whoosh.scoring import BM25F
 from whoosh.writing import IndexWriter
 
@@ -239,13 +238,13 @@ class SearchIndex:
                 and now - local.checked < self.refresh_interval):
             return cached
         name = self.current_name()
-        # Whoosh cannot refresh() a searcher of an empty index (EmptyReader); reopen it.
-        if cached is None or local.name != name or isinstance(cached.reader(), EmptyReader):
+        if cached is None or local.name != name or not cached.up_to_date():
+            # Not Searcher.refresh(): it reuses segment readers whose segment
+            # only gained deletions, so a deleted or unpublished article would
+            # linger (and it fails on an empty index). Opening is cheap.
             if cached is not None:
                 cached.close()
             cached = self._open(name).searcher(weighting=self.scoring)
-        else:
-            cached = cached.refresh()  # reuses the segments that did not change
         local.searcher, local.name, local.checked, local.writes = cached, name, now, self._local_writes
         return cached
 

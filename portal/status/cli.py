@@ -163,6 +163,7 @@ def component_group() -> None:
 @click.option("--position", type=int, default=100)
 @with_appcontext
 def component_add(name, code, group_name, description, position) -> None:
+    """Add a component (and its group if new); prints its code."""
     try:
         group = services.get_or_create_group(group_name) if group_name else None
         component = services.create_component(name, code, group=group, description=description, position=position)
@@ -174,6 +175,7 @@ def component_add(name, code, group_name, description, position) -> None:
 @component_group.command("list")
 @with_appcontext
 def component_list() -> None:
+    """Components in page order: code, status, group, name."""
     for component in queries.all_components():
         group = component.group.name if component.group else "-"
         click.echo(f"{component.code:<24} {component.status:<21} {group:<20} {component.name}")
@@ -184,6 +186,7 @@ def component_list() -> None:
 @click.argument("status", type=click.Choice(COMPONENT_STATUSES))
 @with_appcontext
 def component_set(code, status) -> None:
+    """Set a component's status by hand (recorded in its uptime history)."""
     component = services.find_component(code)
     if component is None:
         raise click.ClickException(f"there is no component {code} (see `portal component list`)")

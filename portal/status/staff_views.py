@@ -45,6 +45,7 @@ def index():
 def new_incident():
     form = IncidentForm()
     components = _components()
+    failed = False
     if form.validate_on_submit():
         try:
             incident = services.create_incident(
@@ -52,11 +53,13 @@ def new_incident():
                 body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user)
         except StatusError as exc:
             flash(str(exc), "error")
+            failed = True
         else:
             flash(_("Incident opened."), "success")
             return redirect(url_for(".incident", public_id=incident.public_id))
+    chosen = {str(c.id): s for c, s in component_choices(request.form, components).items()}
     return render_template("status/staff/incident_new.html", form=form, components=components,
-                           chosen={}), 400 if form.errors else 200
+                           chosen=chosen), 400 if form.errors or failed else 200
 
 
 def _incident_or_404(public_id: str):
@@ -128,6 +131,7 @@ def postmortem(public_id: str):
 def new_maintenance():
     form = MaintenanceForm()
     components = _components()
+    failed = False
     if form.validate_on_submit():
         tz = configured_timezone()
         chosen = [c for c in components if request.form.get(f"component-{c.public_id}")]
@@ -139,11 +143,12 @@ def new_maintenance():
                 notify=form.notify.data, by=current_user)
         except StatusError as exc:
             flash(str(exc), "error")
+            failed = True
         else:
             flash(_("Maintenance scheduled."), "success")
             return redirect(url_for(".incident", public_id=maintenance.public_id))
     return render_template("status/staff/maintenance_new.html", form=form, components=components), \
-        400 if form.errors else 200
+        400 if form.errors or failed else 200
 
 
 @staff_bp.route("/components", methods=["GET", "POST"])

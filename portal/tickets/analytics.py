@@ -205,10 +205,11 @@ def _daily(session: Session, since: datetime, now: datetime, timezone) -> list[d
 
 def unanswered_queries(session: Session, since: datetime, limit: int = 50) -> list[tuple[str, int]]:
     """Scrubbed queries of attempts that opened no suggestion, most frequent first."""
+    attempts = func.count(distinct(DeflectionEvent.attempt_id))  # an attempt that left and came back counts once
     rows = session.execute(
-        select(func.lower(DeflectionEvent.query), func.count())
+        select(func.lower(DeflectionEvent.query), attempts)
         .where(DeflectionEvent.query.is_not(None), DeflectionEvent.created_at >= since)
         .group_by(func.lower(DeflectionEvent.query))
-        .order_by(func.count().desc(), func.lower(DeflectionEvent.query))
+        .order_by(attempts.desc(), func.lower(DeflectionEvent.query))
         .limit(limit)).all()
     return [(query, n) for query, n in rows]

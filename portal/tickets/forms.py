@@ -24,7 +24,7 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 ATTEMPT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 #: The honeypot: hidden from people (CSS and aria-hidden), filled by bots.
-HONEYPOT_FIELD = "contact_fax"
+HONEYPOT_FIELD = "leave_blank"
 #: Values of the "personal data found" choice.
 PII_MASK = "mask"
 PII_SEND = "send"

@@ -113,6 +113,11 @@ def ticket_document(ticket: Ticket, config: TicketsConfig) -> dict:
     }
 
 
+def _form_title(config: TicketsConfig, slug: str, lang: str) -> str:
+    form = config.form(slug)
+    return form.title.get(lang) if form else slug
+
+
 def _enqueue_ticket_messages(session: Session, ticket: Ticket, config: TicketsConfig,
                              files: list, now: datetime) -> None:
     site = current_app.config["SITE_NAME"]
@@ -121,7 +126,8 @@ def _enqueue_ticket_messages(session: Session, ticket: Ticket, config: TicketsCo
         promise = expectation(config, ticket.is_urgent, now, support_locale())
         text = render_template("tickets/email/support.txt", ticket=ticket, promise=promise,
                                fields=display_fields(ticket, config, support_locale()),
-                               urgency=config.urgency_option(ticket.urgency), site=site, lang=support_locale())
+                               urgency=config.urgency_option(ticket.urgency), site=site, lang=support_locale(),
+                               form_title=_form_title(config, ticket.form_slug, support_locale()))
         subject = (_("[%(reference)s] URGENT: %(subject)s", reference=ref, subject=ticket.subject) if ticket.is_urgent
                    else f"[{ref}] {ticket.subject}")
         enqueue_email(
@@ -137,9 +143,8 @@ def _enqueue_ticket_messages(session: Session, ticket: Ticket, config: TicketsCo
                         key=f"ticket:{ref}:webhook", purpose="ticket")
     with force_locale(ticket.locale):
         promise = expectation(config, ticket.is_urgent, now, ticket.locale)
-        form = config.form(ticket.form_slug)
         text = render_template("tickets/email/confirmation.txt", ticket=ticket, promise=promise, site=site,
-                               form_title=form.title.get(ticket.locale) if form else ticket.form_slug,
+                               form_title=_form_title(config, ticket.form_slug, ticket.locale),
                                phone=config.support_phone if ticket.is_urgent and promise["open"] else None)
         subject = _("We received your message (%(reference)s)", reference=ref)
     enqueue_email(session, to=ticket.email, subject=subject, text=text,

@@ -270,7 +270,7 @@
   /* draft: every text, select and checkbox; files cannot be kept by browsers */
   TicketForm.prototype.draftFields = function () {
     return Array.prototype.filter.call(this.form.elements, function (input) {
-      return input.name && !/^(csrf_token|attempt_id|last_query|suggestion_opened|contact_fax|pii_action)$/.test(input.name)
+      return input.name && !/^(csrf_token|attempt_id|last_query|suggestion_opened|leave_blank|pii_action)$/.test(input.name)
         && input.type !== "file" && input.type !== "submit" && input.type !== "button";
     });
   };
@@ -480,6 +480,9 @@
     store.removeItem("portal.tickets.draft." + lang + "." + slug);
     store.removeItem("portal.tickets.attempt." + slug);
   }
+
+  // exposed for the browser test that compares these checks with pii.py
+  window.portalTickets = { PiiGuard: PiiGuard };
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("[data-ticket-form]");
