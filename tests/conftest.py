@@ -60,12 +60,15 @@ def database_template(tmp_path_factory, worker_id="master"):
 
 
 def _empty_postgres(url: str) -> None:
+    """Empty every table between tests. DELETE in reverse dependency order is
+    much faster than TRUNCATE for tiny tables and takes no exclusive locks."""
+    from portal.db import Base, import_models
+
+    import_models()
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
     engine.dispose()
 
 

@@ -104,6 +104,12 @@ def test_suggest_provider_matches_active_incidents(app, incident):
         assert provider("", "en", 5) == []
 
 
+def test_suggest_api_returns_matching_incidents_next_to_articles(client, incident):
+    response = client.get("/api/v1/suggest?q=dhl+labels&locale=en")
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json["incidents"]] == [incident]
+
+
 def test_incident_page_and_history(app, client, incident):
     with app.app_context():
         found = queries.incident_by_public_id(incident)

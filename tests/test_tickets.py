@@ -107,8 +107,15 @@ def test_missing_fields_are_reported_per_field_and_input_is_kept(app, client):
     assert re.search(r'id="field-email"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*field-email-error', html)
     assert 'value="not-an-address"' in html  # kept
     assert "After clicking pay the page says error 500." in html
-    assert "please attach them again" in html
+    assert "the files you attached are kept" in html and "Attached:</strong> shot.png" in html
     assert count(app, Ticket) == 0
+    token = re.search(r'name="kept_files" value="([0-9a-f]{32})"', html).group(1)
+    fixed = post(client, technical(kept_files=token))  # no file sent again
+    assert fixed.status_code == 303
+    with app.app_context():
+        attachment = db.session.scalars(select(TicketAttachment)).one()
+    assert attachment.original_name == "shot.png" and attachment.content_type == "image/png"
+    assert not list(Path(app.config["UPLOAD_DIR"], "tickets", "_pending").iterdir())  # nothing left waiting
 
 
 def test_a_ticket_is_stored_routed_and_confirmed(app, client):
@@ -320,3 +327,23 @@ def test_other_forms_require_their_own_fields(app, client):
     ok = post(client, {"email": "a@b.example", "subject": "Invoice", "description": "Wrong VAT",
                        "customer_number": "C-1234", "invoice_number": "2026-000123"}, slug="billing")
     assert ok.status_code == 303  # an invoice number is not mistaken for a phone number
+
+
+def test_files_survive_the_personal_data_question(app, client):
+    first = post(client, technical(description="mail me: piet@example.com", screenshot=(png(), "error.png")))
+    html = first.get_data(as_text=True)
+    assert "Your message contains personal data" in html and "The files you attached are kept." in html
+    token = re.search(r'name="kept_files" value="([0-9a-f]{32})"', html).group(1)
+    assert post(client, technical(description="mail me: piet@example.com", pii_action="mask",
+                                  kept_files=token)).status_code == 303
+    with app.app_context():
+        ticket = db.session.scalars(select(Ticket)).one()
+        assert [a.original_name for a in ticket.attachments] == ["error.png"]
+
+
+def test_forged_or_foreign_kept_tokens_are_ignored(app, client):
+    for token in ("../../../etc", "0" * 32, "not-hex"):
+        response = post(client, technical(kept_files=token))
+        assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(TicketAttachment)).all() == []

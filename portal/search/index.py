@@ -40,10 +40,10 @@ from sqlalchemy import select
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.scoring import BM25F
 from whoosh.writing import IndexWriter
 
 from portal.search.analysis import all_languages, weighted_sections
+from portal.search.scoring import LanguageBM25F
 from portal.search.schema import (
     ARTICLE_TEXT, BODY_WEIGHT, CATEGORY, CONTENT, HEADINGS_WEIGHT, ID_FIELD, LOCALE, META_WEIGHT,
     PREFIX_TEXT, SCHEMA, SLUG, SUMMARY, TAGS, TITLE, TITLE_WEIGHT, UPDATED, WORDS_TEXT, lang_field,
@@ -161,7 +161,7 @@ class SearchIndex:
         self.session_factory = session_factory
         self.writer_timeout = writer_timeout
         self.refresh_interval = refresh_interval
-        self.scoring = BM25F()
+        self.scoring = LanguageBM25F()
         self._lock = threading.Lock()
         self._indexes: dict[str, whoosh_index.FileIndex] = {}
         self._local = threading.local()

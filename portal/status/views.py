@@ -132,6 +132,7 @@ def badge():
                           label_width=6 * len(label) + 12, message_width=6 * len(message) + 12)
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 

@@ -11,8 +11,11 @@ never served by the web server and a customer's file name never reaches disk.
 from __future__ import annotations
 
 import io
+import json
 import re
 import secrets
+import shutil
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,3 +138,64 @@ def remove_folder(upload_dir: str | Path, reference: str) -> None:
     for child in folder.iterdir():
         child.unlink(missing_ok=True)
     folder.rmdir()
+
+
+# -- files kept while the form is sent back ---------------------------------
+# When a form comes back with an error or the personal-data question, the
+# checked files wait under a random token so the customer need not attach
+# them again. Unclaimed ones are deleted after PENDING_HOURS.
+
+PENDING_HOURS = 6
+PENDING_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _pending_root(upload_dir: str | Path) -> Path:
+    return Path(upload_dir) / "tickets" / "_pending"
+
+
+def keep_for_resend(upload_dir: str | Path, files: list[CheckedFile]) -> str:
+    """Store checked files until the form is sent again; returns their token."""
+    prune_pending(upload_dir)
+    token = secrets.token_hex(16)
+    folder = _pending_root(upload_dir) / token
+    folder.mkdir(parents=True)
+    manifest = []
+    for index, checked in enumerate(files):
+        name = f"{index}.{checked.extension}"
+        (folder / name).write_bytes(checked.data)
+        manifest.append({"file": name, "field_name": checked.field_name, "original_name": checked.original_name,
+                         "content_type": checked.content_type, "extension": checked.extension})
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return token
+
+
+def kept_files(upload_dir: str | Path, token: str | None) -> list[CheckedFile]:
+    """The files kept under ``token`` (none for an unknown, expired or forged token)."""
+    if not token or not PENDING_TOKEN.match(token):
+        return []
+    folder = _pending_root(upload_dir) / token
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return [CheckedFile(item["field_name"], item["original_name"], item["content_type"], item["extension"],
+                            (folder / Path(item["file"]).name).read_bytes()) for item in manifest]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def forget_kept(upload_dir: str | Path, token: str | None) -> None:
+    if token and PENDING_TOKEN.match(token):
+        shutil.rmtree(_pending_root(upload_dir) / token, ignore_errors=True)
+
+
+def prune_pending(upload_dir: str | Path, now: float | None = None) -> int:
+    """Delete kept files older than PENDING_HOURS; returns how many sets went."""
+    root = _pending_root(upload_dir)
+    if not root.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - PENDING_HOURS * 3600
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

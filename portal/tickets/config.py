@@ -27,7 +27,7 @@ DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 10_000, "email": 254, "url": 500}
 #: Field names the form itself uses (urgency, callback, honeypot, PII choice).
 RESERVED_NAMES = frozenset({
     "csrf_token", "urgency", "callback_requested", "callback_phone", "callback_language",
-    "attempt_id", "last_query", "suggestion_opened", "pii_action", "leave_blank",
+    "attempt_id", "last_query", "suggestion_opened", "pii_action", "leave_blank", "kept_files",
 })
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -103,12 +103,17 @@ def _check_value(spec, raw: str, lang: str) -> tuple[str, str | None]:
     return value, None
 
 
-def _read_files(form: FormSpec, config: TicketsConfig, files: MultiDict, submission: Submission) -> None:
+def _read_files(form: FormSpec, config: TicketsConfig, files: MultiDict, submission: Submission, kept) -> None:
     count = 0
     for spec in form.file_fields:
         uploads: list[FileStorage] = [f for f in files.getlist(spec.name) if f and f.filename]
         if not uploads:
-            if spec.required:
+            # files kept from the previous send, unless new ones replace them
+            for checked in kept:
+                if checked.field_name == spec.name and count < config.max_files:
+                    count += 1
+                    submission.files.append(checked)
+            if spec.required and not any(f.field_name == spec.name for f in submission.files):
                 submission.errors[spec.name] = _("Please attach a file.")
             continue
         for upload in uploads:
@@ -165,8 +170,14 @@ def _guard_personal_data(form: FormSpec, data: MultiDict, submission: Submission
             submission.pii_findings[spec.name] = findings
 
 
-def read_submission(form: FormSpec, config: TicketsConfig, data: MultiDict, files: MultiDict, lang: str) -> Submission:
-    """Check everything the customer sent; see :class:`Submission`."""
+def read_submission(form: FormSpec, config: TicketsConfig, data: MultiDict, files: MultiDict, lang: str,
+                    kept: tuple | list = ()) -> Submission:
+    """Check everything the customer sent; see :class:`Submission`.
+
+    ``kept`` are checked files from the previous send of this form (see
+    :func:`portal.tickets.attachments.keep_for_resend`); a new upload in the
+    same field replaces them.
+    """
     submission = Submission(form=form, lang=lang)
     submission.honeypot_filled = bool((data.get(HONEYPOT_FIELD) or "").strip())
     for spec in form.fields:
@@ -177,7 +188,7 @@ def read_submission(form: FormSpec, config: TicketsConfig, data: MultiDict, file
         if error:
             submission.errors[spec.name] = error
     _read_urgency(form, config, data, submission)
-    _read_files(form, config, files, submission)
+    _read_files(form, config, files, submission, kept)
     _guard_personal_data(form, data, submission)
     attempt = data.get("attempt_id") or ""
     submission.attempt_id = attempt if ATTEMPT_ID.match(attempt) else None

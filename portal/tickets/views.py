@@ -20,7 +20,7 @@ from portal.db import utcnow
 from portal.errors import render_error
 from portal.extensions import limiter
 from portal.i18n import current_lang
-from portal.tickets import analytics, pii, services
+from portal.tickets import analytics, attachments, pii, services
 from portal.tickets.config import ConfigError, get_config
 from portal.tickets.forms import HONEYPOT_FIELD, read_submission, suggestion_query
 from portal.tickets.models import STATUS_OPEN, TicketAttachment
@@ -70,7 +70,7 @@ def chooser(lang: str):
     return render_template("tickets/chooser.html", config=config, groups=groups)
 
 
-def _render_form(form, submission=None, status=200):
+def _render_form(form, submission=None, status=200, kept_token=None):
     config = get_config()
     lang = current_lang()
     now = utcnow()
@@ -84,6 +84,7 @@ def _render_form(form, submission=None, status=200):
         "urgent": services.expectation(config, True, now, lang),
         "pii_patterns": pii.browser_patterns(),
         "honeypot_field": HONEYPOT_FIELD,
+        "kept_token": kept_token,
     }
     return render_template("tickets/form.html", **context), status
 
@@ -97,14 +98,22 @@ def form_page(lang: str, slug: str):
         abort(404)
     if request.method == "GET":
         return _render_form(form)
-    submission = read_submission(form, config, request.form, request.files, lang)
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    previous_token = request.form.get("kept_files")
+    submission = read_submission(form, config, request.form, request.files, lang,
+                                 kept=attachments.kept_files(upload_dir, previous_token))
     if submission.honeypot_filled:
         log.info("honeypot filled on contact form %s", slug)
+        attachments.forget_kept(upload_dir, previous_token)
         return render_error(400, _("Your message could not be sent because it looks automated. "
                                    "If you are a person, please reload the page and try again."))
     if not submission.ok:
-        return _render_form(form, submission, status=422 if submission.errors else 200)
+        # the form comes back: keep the checked files so they need not be attached again
+        token = attachments.keep_for_resend(upload_dir, submission.files) if submission.files else None
+        attachments.forget_kept(upload_dir, previous_token)
+        return _render_form(form, submission, status=422 if submission.errors else 200, kept_token=token)
     ticket = services.create_ticket(submission)
+    attachments.forget_kept(upload_dir, previous_token)
     return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
 
 

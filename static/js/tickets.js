@@ -270,7 +270,7 @@
   /* draft: every text, select and checkbox; files cannot be kept by browsers */
   TicketForm.prototype.draftFields = function () {
     return Array.prototype.filter.call(this.form.elements, function (input) {
-      return input.name && !/^(csrf_token|attempt_id|last_query|suggestion_opened|leave_blank|pii_action)$/.test(input.name)
+      return input.name && !/^(csrf_token|attempt_id|last_query|suggestion_opened|leave_blank|pii_action|kept_files)$/.test(input.name)
         && input.type !== "file" && input.type !== "submit" && input.type !== "button";
     });
   };
