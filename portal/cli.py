@@ -23,6 +23,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("portal.notify.cli", "worker_command"),
     ("portal.notify.cli", "welcome_group"),
     ("portal.tickets.cli", "tickets_group"),
+    ("portal.kb.cli", "articles_group"),
 )
 
 

@@ -108,3 +108,18 @@ def test_plain_text_has_one_line_per_block():
     result = render("# T\n\nFirst **bold** para.\n\n- item one\n- item &amp; two\n\n| a | b |\n|---|---|\n| c | d |")
     assert result.text.splitlines()[:3] == ["First bold para.", "item one", "item & two"]
     assert "<" not in result.text.replace("&", "")
+
+
+def test_rerender_applies_a_new_embed_allowlist(make_app):
+    from portal.kb import services
+
+    body = '<iframe src="https://media.example.org/v/1"></iframe>'
+    app = make_app()
+    with app.app_context():
+        article, _ = services.save_article(slug="video", locale="en", title="Video", body_md=body)
+        assert "<iframe" not in article.body_html
+    app.config["EMBED_HOSTS"] = ["media.example.org"]
+    result = app.test_cli_runner().invoke(args=["articles", "rerender"])
+    assert result.exit_code == 0 and "1 article(s)" in result.output
+    with app.app_context():
+        assert '<iframe src="https://media.example.org/v/1"' in services.find_article("video", "en").body_html

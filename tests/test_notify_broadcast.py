@@ -39,6 +39,7 @@ def world(app):
     from portal.status import services as status
 
     receiver = WebhookReceiver().__enter__()
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the test receiver listens on 127.0.0.1
     with app.app_context():
         webshop = status.create_component("Webshop")
         payments = status.create_component("Payments")

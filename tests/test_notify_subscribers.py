@@ -111,6 +111,10 @@ def test_bad_input_is_explained(client):
     assert response.status_code == 400 and b"at least one component" in response.data
     response = client.post("/subscriptions/webhook", data={"url": "ftp://example.com/x"})
     assert response.status_code == 400 and b"https://" in response.data
+    for internal in ("http://127.0.0.1:8000/x", "http://localhost/x", "https://10.1.2.3/hook",
+                     "http://[::1]/x", "http://169.254.169.254/latest", "http://intranet/x"):
+        response = client.post("/subscriptions/webhook", data={"url": internal})
+        assert response.status_code == 400 and b"public address" in response.data, internal
 
 
 def test_tampered_or_forged_links_are_rejected(app, client):

@@ -109,12 +109,11 @@ def test_api_customers_needs_a_token_and_is_idempotent(app, staff, help_center):
     assert worker.drain(app) == 1 and len(_letters(app)) == 1
 
 
-def test_api_works_with_csrf_enabled(make_app, staff):
+def test_api_works_with_csrf_enabled(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     from portal.auth import services as auth
 
     with app.app_context():
-        from portal.auth.models import User  # noqa: F401  (staff fixture uses the default app)
         user = auth.create_user("ops@staff.test", "operator", password="x" * 12)
         token = auth.create_api_token(user, "hook")
     response = app.test_client().post("/api/v1/customers", json={"email": "c@example.com"},

@@ -144,6 +144,8 @@ def test_server_start_hook_runs_a_delivery_thread(make_app):
         _wait_for(lambda: _states(app) == {"sent": 2}, 20, "the in-process worker to send")
     finally:
         app.extensions["portal.notify.worker_stop"].set()
+        app.extensions["portal.notify.worker_thread"].join(timeout=20)
+    assert not app.extensions["portal.notify.worker_thread"].is_alive()
     assert len(list(Path(app.config["MAIL_DIR"]).glob("thread-*.eml"))) == 2
 
 

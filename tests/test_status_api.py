@@ -173,6 +173,7 @@ def test_operator_api_round_trip(client, operator_token, seeded):
     patched = client.patch(f"/api/v1/status/incidents/{incident_id}", headers=headers,
                            json={"status": "resolved", "body": "Fixed"})
     assert patched.status_code == 200 and patched.json["status"] == "resolved"
+    assert [u["status"] for u in patched.json["incident_updates"]] == ["resolved", "identified", "investigating"]
     components = client.get("/api/v1/status/components", headers=headers).json["components"]
     assert next(c for c in components if c["name"] == "API")["status"] == "operational"
     assert client.patch("/api/v1/status/components/api", headers=headers,

@@ -47,6 +47,7 @@ def test_incident_lifecycle_sets_and_restores_components(components):
                                           "old_status": "operational", "new_status": "major_outage"}]
     services.post_update(incident, "monitoring", "Fixed, watching", {"api": "degraded_performance"})
     assert incident.monitoring_at is not None and api.status == "degraded_performance"
+    assert incident.latest_update.body == "Fixed, watching"  # newest first, also when already loaded
     services.resolve(incident, "All good")
     assert incident.status == "resolved" and incident.resolved_at is not None
     assert api.status == "operational"

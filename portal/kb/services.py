@@ -255,3 +255,19 @@ def record_feedback(article: Article, helpful: bool, comment: str | None = None)
     session.add(feedback)
     session.commit()
     return feedback
+
+
+def rerender_articles(batch_size: int = IMPORT_BATCH_SIZE) -> int:
+    """Render every article's markdown again (after the embed allowlist or the
+    renderer changed); returns how many changed. No revision: the text is the same."""
+    ids = list(session.scalars(select(Article.id).order_by(Article.id)))
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        for article in session.scalars(select(Article).where(Article.id.in_(ids[start:start + batch_size]))):
+            rendered = render_markdown(article.body_md)
+            if (rendered.html, rendered.text, rendered.headings) != (article.body_html, article.body_text,
+                                                                     article.headings):
+                article.body_html, article.body_text, article.headings = rendered.html, rendered.text, rendered.headings
+                changed += 1
+        session.commit()
+    return changed

@@ -30,7 +30,6 @@ from portal.notify.models import (
     STATE_PENDING,
     SUBSCRIBER_CONFIRMED,
     Broadcast,
-    Message,
     Subscriber,
     Subscription,
 )

@@ -10,6 +10,7 @@ Webhook subscribers get a signing secret, shown once, and their manage link.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import uuid
@@ -53,10 +54,28 @@ def normalize_email(address: str) -> str:
 
 def check_webhook_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https") or len(url) > 2000:
         raise SubscriptionError(_("Please enter the full address of your webhook, starting with https://."))
+    if _is_internal(host) and not current_app.config.get("WEBHOOK_ALLOW_PRIVATE"):
+        # anyone may sign up: do not let them aim the portal at its own network
+        raise SubscriptionError(_("Webhooks must point to a public address on the internet."))
     return url
+
+
+def _is_internal(host: str) -> bool:
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")) or "." not in host:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def _component_ids(session: Session, component_ids) -> list[int]:

@@ -208,6 +208,7 @@ def start_in_process(app: Flask) -> threading.Thread | None:
     stop_event = threading.Event()
     thread = threading.Thread(target=run, args=(app, stop_event), name="portal-outbox-worker", daemon=True)
     app.extensions["portal.notify.worker_stop"] = stop_event
+    app.extensions["portal.notify.worker_thread"] = thread
     thread.start()
     log.info("outbox worker thread started in process %s", os.getpid())
     return thread

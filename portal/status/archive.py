@@ -23,7 +23,7 @@ from portal.status.models import (
     COMPLETED, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_IMPACT, MAINTENANCE_STATUSES, POSTMORTEM, RESOLVED,
     UNDER_MAINTENANCE, Component, Incident, IncidentUpdate,
 )
-from portal.status.services import StatusError
+from portal.status.services import StatusError, sort_timeline
 
 
 @dataclass
@@ -111,6 +111,7 @@ def store_past_incident(record: PastIncident) -> str:
             created_by="import", created_at=update.at, updated_at=update.at, display_at=update.at,
             affected_components=[]))
     sess.flush()
+    sort_timeline(incident)
     span_start = record.scheduled_for if record.is_maintenance and record.scheduled_for else started
     span_end = record.scheduled_until if record.is_maintenance and record.scheduled_until else ended
     for component, status in record.components.items():

@@ -301,7 +301,14 @@ def _add_update(sess, incident: Incident, status: str, body: str, statuses: dict
     if status in (RESOLVED, COMPLETED):
         incident.resolved_at = at
     sess.flush()
+    sort_timeline(incident)
     return update
+
+
+def sort_timeline(incident: Incident) -> None:
+    """Keep the loaded timeline newest first (the relationship's order), also
+    for updates added in this session, which SQLAlchemy appends at the end."""
+    incident.updates.sort(key=lambda u: (u.display_at, u.id or 0), reverse=True)
 
 
 def _restored_statuses(sess, incident: Incident) -> dict[Component, str]:

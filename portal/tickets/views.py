@@ -3,7 +3,8 @@
 Customers: ``/<lang>/contact/`` (choose a form), ``/<lang>/contact/<form>``
 (the form), ``/<lang>/contact/sent/<token>`` (the confirmation, with the
 "withdraw my ticket" offer) and ``POST /<lang>/contact/events`` (anonymous
-deflection analytics from the browser). Staff: ``/staff/tickets/``.
+deflection analytics from the browser). Staff: ``/staff/tickets/`` (the
+deflection report and recent tickets) and ``/staff/tickets/attachments/<id>``.
 """
 from __future__ import annotations
 
