@@ -115,6 +115,26 @@ def seed_subscribers(app, emails: int, webhooks: int, hook_url: str) -> None:
     session.commit()
 
 
+BENCH_DATABASE = "portal_bench_broadcast"
+
+
+def fresh_postgres(admin_url: str, drop_only: bool = False) -> str:
+    """A new, empty database next to ``admin_url`` (never touches that one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from portal.config import normalize_database_url
+
+    admin = create_engine(normalize_database_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        if not drop_only:
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+    admin.dispose()
+    return make_url(normalize_database_url(admin_url)).set(database=BENCH_DATABASE).render_as_string(
+        hide_password=False)
+
+
 def bare_smtplib(port: int, count: int) -> float:
     """The limit: pre-built messages over one connection, nothing else."""
     messages = []
@@ -140,7 +160,8 @@ def main() -> int:
     parser.add_argument("--webhooks", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=2, help="worker loops (threads)")
     parser.add_argument("--batch", type=int, default=100, help="messages claimed at a time")
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL server to create the bench database on (default: SQLite in a temp folder)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     args = parser.parse_args()
     if args.smoke:
@@ -156,7 +177,7 @@ def main() -> int:
         from portal import create_app, migrations
         from portal.db import engine, session
 
-        url = args.database_url or f"sqlite:///{tmp}/portal.db"
+        url = fresh_postgres(args.database_url) if args.database_url else f"sqlite:///{tmp}/portal.db"
         app = create_app({
             "DATA_DIR": tmp, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WORKER_IN_PROCESS": False,
             "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port,
@@ -164,11 +185,6 @@ def main() -> int:
             "WEBHOOK_CONCURRENCY": 16, "SITE_URL": "https://help.example.com",
         })
         with app.app_context():
-            if args.database_url:
-                from sqlalchemy import text
-
-                with engine().begin() as conn:  # start from empty tables
-                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             migrations.upgrade(engine())
             from portal.status import services as status
 
@@ -231,6 +247,8 @@ def main() -> int:
         smtp_handler.ids.clear()
         bare_s = bare_smtplib(smtp_port, args.emails) if args.emails else 0.0
         app.extensions["portal.engine"].dispose()
+        if args.database_url:
+            fresh_postgres(args.database_url, drop_only=True)
     controller.stop()
     hook_server.shutdown()
 

@@ -204,6 +204,12 @@ def test_staff_announcement_and_delivery_log(app, world, staff, login):
     assert {m["To"] for m in _mails(app)} == {"all@example.com", "shop@example.com", "pay@example.com"}
     listing = client.get("/staff/broadcast/").get_data(as_text=True)
     assert "New payment provider" in listing
+    # the receiver is fixed: staff send the failed one again without waiting for the backoff
+    retried = client.post(detail_url + "/retry")
+    assert retried.status_code == 302
+    assert worker.drain(app) == 1
+    assert re.search(r"Delivered</dt><dd>4<", client.get(detail_url).get_data(as_text=True))
+    assert len(world["receiver"].requests) == 2
 
 
 def test_broadcast_pages_need_a_staff_role(app, staff, login):

@@ -43,8 +43,12 @@ def test_labels_fall_back_to_english():
     cfg = parse_config(DEFAULT)
     field = cfg.form("technical").field("product")
     assert field.label.get("nl") == "Product"
-    assert cfg.form("technical").field("version").label.get("sv") == "Version"  # no sv text: English
     assert field.option_label("shop", "nl") == "Webwinkel"
+    raw = copy.deepcopy(DEFAULT)
+    version = next(f for f in raw["forms"][0]["fields"] if f["name"] == "version")
+    version["label"] = {"en": "Release you run", "nl": "Uw versie"}
+    label = parse_config(raw).form(raw["forms"][0]["slug"]).field("version").label
+    assert label.get("sv") == "Release you run" and label.get("nl") == "Uw versie"
 
 
 def test_every_problem_is_reported_with_its_path():
@@ -162,3 +166,28 @@ def test_cli_check_warns_when_the_files_do_not_fit_in_a_request(make_app, tmp_pa
     app = make_app(MAX_CONTENT_LENGTH=12 * 1024 * 1024)
     result = app.test_cli_runner().invoke(args=["tickets", "check", str(path)])
     assert result.exit_code == 0 and "do not fit in one request" in result.output
+
+
+def test_every_shipped_text_is_in_every_supported_language():
+    from portal.config import SUPPORTED_LOCALES
+
+    def texts(node, path):
+        if isinstance(node, dict):
+            if "en" in node:
+                yield path, node
+                return
+            for key, value in node.items():
+                yield from texts(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from texts(value, f"{path}[{index}]")
+
+    found = list(texts(DEFAULT, ""))
+    assert len(found) > 40  # the walk really reaches labels, help texts and options
+    missing = [
+        f"{path}: {locale}"
+        for path, text in found
+        for locale in SUPPORTED_LOCALES
+        if not isinstance(text.get(locale), str) or not text[locale].strip()
+    ]
+    assert not missing, missing

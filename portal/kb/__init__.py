@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +13,5 @@ def init_app(app: Flask) -> None:
     register_importer(app, "article", services.import_article)
     register_importer(app, "category", services.import_category)
     register_import_finisher(app, services.finish_import)
+    app.extensions.setdefault("portal.staff_links", []).append(
+        {"endpoint": "kb_staff.index", "label": _l("Articles"), "roles": ("writer",)})

@@ -120,7 +120,12 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
         session.add(article)
     content = {"title": " ".join(title.split()), "body_md": body_md or "", "status": status,
                "category_slug": category, "tags": list(tags), "summary": summary or None, "position": position}
-    bookkeeping = {"extra": extra or {}, "source_path": source_path, "source_hash": source_hash}
+    # None keeps what an existing article has: an edit in the staff editor keeps
+    # the front matter extras and the link to the file it was imported from.
+    bookkeeping = {key: value for key, value in
+                   {"extra": extra, "source_path": source_path, "source_hash": source_hash}.items()
+                   if value is not None or outcome == CREATED}
+    bookkeeping["extra"] = bookkeeping.get("extra", article.extra) or {}
     content_changed = outcome == CREATED or any(getattr(article, k) != v for k, v in content.items())
     if not content_changed and all(getattr(article, k) == v for k, v in bookkeeping.items()):
         return article, UNCHANGED

@@ -14,9 +14,9 @@ from portal.errors import wants_json
 from portal.extensions import limiter
 from portal.kb import queries, services
 from portal.kb.models import WELCOME_CATEGORY
+from portal.kb.staff_views import staff_bp  # noqa: F401  (the staff editor, registered in BLUEPRINTS)
 
 bp = Blueprint("kb", __name__)
-staff_bp = Blueprint("kb_staff", __name__)
 
 _BOT = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget|python-requests", re.IGNORECASE)
 

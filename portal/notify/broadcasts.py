@@ -184,6 +184,18 @@ def delivery_errors(session: Session, broadcast_id: int, limit: int = 50) -> lis
             for state, error, count, next_at in rows]
 
 
+def retry_now(session: Session, broadcast_id: int) -> int:
+    """Send a broadcast's failed and given-up messages again, now. Commits."""
+    from sqlalchemy import update
+
+    result = session.execute(
+        update(Message)
+        .where(Message.broadcast_id == broadcast_id, Message.state.in_((STATE_FAILED, STATE_DEAD)))
+        .values(state=STATE_PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None))
+    session.commit()
+    return result.rowcount
+
+
 def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
     return list(session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)))
 

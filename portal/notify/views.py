@@ -209,6 +209,16 @@ def detail(broadcast_id: int):
                            errors=broadcasts.delivery_errors(session, broadcast.id))
 
 
+@staff_bp.post("/<int:broadcast_id>/retry")
+@role_required("admin", "operator")
+def retry(broadcast_id: int):
+    if session.get(Broadcast, broadcast_id) is None:
+        abort(404)
+    count = broadcasts.retry_now(session, broadcast_id)
+    flash(_("%(count)d message(s) will be sent again.", count=count), "success")
+    return redirect(url_for("notify_staff.detail", broadcast_id=broadcast_id))
+
+
 # -- API: the welcome letter ---------------------------------------------------
 
 @api_bp.post("/customers")

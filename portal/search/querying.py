@@ -20,7 +20,7 @@ from portal.search.analysis import PREFIX_MAX_CHARS, PREFIX_MIN_CHARS, analyze, 
 from portal.search.schema import ARTICLE_TEXT, LOCALE, PREFIX_TEXT, WORDS_TEXT, lang_field
 
 #: Weight of the half-typed last word matched against title/heading word beginnings.
-PREFIX_BOOST = 2.5
+PREFIX_BOOST = 1.5
 #: A term in more than this share of a language's articles is "common" (see top_documents).
 COMMON_FRACTION = 0.08
 COMMON_MIN_DOCS = 50

@@ -37,8 +37,8 @@ PREFIX_TEXT = "prefix"       # edge n-grams of title, headings and tags: as-you-
 WORDS_TEXT = "words"         # unstemmed words of everything: "did you mean" vocabulary
 
 #: Weight of a word by where it occurs in the article (BM25F field weights).
-TITLE_WEIGHT = 3.0
-HEADINGS_WEIGHT = 1.5
+TITLE_WEIGHT = 5.0
+HEADINGS_WEIGHT = 2.0
 META_WEIGHT = 1.5            # summary and tags
 BODY_WEIGHT = 1.0
 
