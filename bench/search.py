@@ -60,11 +60,14 @@ def time_update(engine, doc) -> float | None:
     started = time.perf_counter()
     engine.update(changed)
     deadline = started + 30
+    elapsed = float("nan")  # never became searchable within 30 s
     while time.perf_counter() < deadline:
         if doc.slug in engine.query(UPDATE_MARKER, doc.locale, 5):
-            return (time.perf_counter() - started) * 1000
+            elapsed = (time.perf_counter() - started) * 1000
+            break
         time.sleep(0.005)
-    return float("nan")  # never became searchable within 30 s
+    engine.update(doc)  # put the article back (a kept data folder is reused by other scripts)
+    return elapsed
 
 
 def import_portal(engine, corpus, log) -> dict:

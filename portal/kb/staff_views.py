@@ -43,9 +43,9 @@ class ArticleForm(FlaskForm):
     note = StringField(_l("What changed? (optional)"), validators=[Optional(), Length(max=300)])
 
 
-def _form_values(form: ArticleForm) -> dict:
+def _form_values(form: ArticleForm, slug: str, locale: str) -> dict:
     tags = [t for t in dict.fromkeys(" ".join(t.split()).lower() for t in (form.tags.data or "").split(",")) if t]
-    return {"slug": form.slug.data.strip(), "locale": form.locale.data, "title": form.title.data,
+    return {"slug": slug, "locale": locale, "title": form.title.data,
             "body_md": form.body.data or "", "category": form.category.data.strip(), "tags": tags,
             "summary": (form.summary.data or "").strip() or None, "position": form.order.data}
 
@@ -74,20 +74,21 @@ def index():
 
 def _editor(form: ArticleForm, article: Article | None):
     categories = session.scalars(select(Category.slug).distinct().order_by(Category.slug)).all()
-    preview = None
+    preview = save_error = None
     if request.method == "POST" and form.validate_on_submit():
         action = request.form.get("action")
         if action == "preview":
             preview = render_markdown(form.body.data or "")
         elif action in ("draft", "publish"):
             status = STATUS_PUBLISHED if action == "publish" else STATUS_DRAFT
+            slug, locale = (article.slug, article.locale) if article else (form.slug.data.strip(), form.locale.data)
             try:
-                if article is None and services.find_article(form.slug.data.strip(), form.locale.data):
+                if article is None and services.find_article(slug, locale):
                     raise services.ArticleError(_("An article with this slug already exists in this language."))
-                saved, outcome = services.save_article(**_form_values(form), status=status,
+                saved, outcome = services.save_article(**_form_values(form, slug, locale), status=status,
                                                        author=current_user.email, note=form.note.data or None)
             except services.ArticleError as exc:
-                form.slug.errors = [*form.slug.errors, str(exc)]
+                save_error = str(exc)
             else:
                 if outcome == services.UNCHANGED:
                     flash(_("Nothing changed."), "info")
@@ -96,7 +97,7 @@ def _editor(form: ArticleForm, article: Article | None):
                 else:
                     flash(_("Saved as draft: customers do not see it."), "success")
                 return redirect(url_for("kb_staff.edit", article_id=saved.id))
-    return render_template("kb/staff/edit.html", form=form, article=article, preview=preview,
+    return render_template("kb/staff/edit.html", form=form, article=article, preview=preview, save_error=save_error,
                            categories=categories, locales=SUPPORTED_LOCALES)
 
 
@@ -114,8 +115,7 @@ def edit(article_id: int):
         "title": article.title, "slug": article.slug, "locale": article.locale, "category": article.category_slug,
         "tags": ", ".join(article.tags or []), "summary": article.summary, "order": article.position,
         "body": article.body_md})
-    if request.method == "POST":  # slug and language are the article's identity: not editable here
-        form.slug.data, form.locale.data = article.slug, article.locale
+    del form.slug, form.locale  # the article's identity (its URL): not editable once it exists
     return _editor(form, article)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import markdown
-import nh3
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -117,7 +115,11 @@ def connect_signals() -> None:
 
 
 def render_markdown(text: str) -> str:
-    return nh3.clean(markdown.markdown(text or "", extensions=["extra", "sane_lists"]))
+    """Sanitized HTML of an announcement, rendered as incident updates are."""
+    from portal.status.markup import render
+
+    html, _plain = render(text or "")
+    return html
 
 
 def announce(session: Session, *, subject: str, body: str, component_id: int | None = None,
@@ -202,10 +204,12 @@ def recent_broadcasts(session: Session, limit: int = 50) -> list[Broadcast]:
 
 def warm_up() -> None:
     """Render an incident notice once in every language (templates compiled,
-    catalogs and locale data loaded), so the first real post after a server
-    start is as fast as the next ones. Nothing is stored."""
+    catalogs and locale data loaded, the markdown renderer imported), so the
+    first real post after a server start is as fast as the next ones. Nothing
+    is stored."""
     from portal.status.models import Incident, IncidentUpdate
 
+    render_markdown("*warm-up*")
     now = utcnow()
     incident = Incident(name="warm-up", status="investigating", impact="minor", is_maintenance=False,
                         created_at=now, updated_at=now, started_at=now, public_id="warmup")

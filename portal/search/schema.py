@@ -65,7 +65,9 @@ def build_schema() -> Schema:
         # queries, and frequency-only postings are smaller and faster to read.
         fields[lang_field(ARTICLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
         fields[lang_field(PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
-        fields[lang_field(WORDS_TEXT, lang)] = TEXT(analyzer=word_analyzer(lang), phrase=False)
+        words = TEXT(analyzer=word_analyzer(lang), phrase=False)
+        words.scorable = False  # only looked up, never ranked: skip storing field lengths
+        fields[lang_field(WORDS_TEXT, lang)] = words
     return Schema(**fields)
 
 

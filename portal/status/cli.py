@@ -119,7 +119,7 @@ def list_command(show_all) -> None:
     if not rows:
         click.echo("no open incidents")
     for incident in rows:
-        click.echo(f"{incident.public_id}  {incident.status:<13} {incident.impact:<11} {incident.name}")
+        click.echo(f"{incident.public_id}  {incident.status:<13} {incident.impact:<12} {incident.name}")
 
 
 @incident_group.command("maintenance")

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal import db
@@ -123,3 +124,31 @@ def daily_uptime(component_ids, days: int = DAYS, now: datetime | None = None,
             overlap = (min(end, day_end) - max(start, day_start)).total_seconds()
             _add(buckets[index], period.status, overlap)
     return result
+
+
+def uptime_bars(component_ids) -> dict[int, dict]:
+    """Per component: the 90-day percentage and one (level, text) per day bar.
+
+    The text is both the bar's tooltip and its text alternative; day names are
+    formatted once per page, not once per bar.
+    """
+    from portal.status.display import status_date  # display imports this module
+
+    results = daily_uptime(component_ids)
+    if not results:
+        return {}
+    day_names = [status_date(d.day) for d in next(iter(results.values())).days]
+    no_data, maintenance_only = _("no data"), _("maintenance only")
+    up_format = _("%(day)s: %(percent)s %% up")  # no variables: formatted below, once per bar
+    bars = {}
+    for component_id, result in results.items():
+        row = []
+        for name, day in zip(day_names, result.days):
+            pct = day.percent
+            if pct is not None:
+                text = up_format % {"day": name, "percent": f"{pct:.2f}"}
+            else:
+                text = f"{name}: {maintenance_only if day.level == 'maintenance' else no_data}"
+            row.append((day.level, text))
+        bars[component_id] = {"percent": result.percent, "bars": row}
+    return bars

@@ -10,15 +10,16 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from sqlalchemy import select
 
-from portal.status import feeds, queries
-from portal.status.caching import conditional
-from portal.status.display import HEADLINES, month_label, status_date
-from portal.status.models import Component, OPERATIONAL
-from portal.status.uptime import DAYS, daily_uptime
 from portal import db
 from portal.db import utcnow
+from portal.status import feeds, queries
+from portal.status.caching import conditional
+from portal.status.display import HEADLINES, month_label
+from portal.status.models import Component, OPERATIONAL
+from portal.status.uptime import DAYS, uptime_bars
 
 bp = Blueprint("status", __name__)
 
@@ -47,36 +48,10 @@ def index():
         "status/index.html", indicator=state.indicator, headline=HEADLINES[state.indicator],
         sections=sections, loose=_visible(loose), days=DAYS,
         uptime=queries.memoized(("uptime", state.token, str(get_locale()), utcnow().strftime("%Y%m%d%H")),
-                                lambda: _uptime_bars(shown)),
+                                lambda: uptime_bars([c.id for c in shown])),
         active=queries.active_incidents(), upcoming=queries.upcoming_maintenance(), recent=recent,
         changed_at=state.changed_at,
     )
-
-
-def _uptime_bars(components: list[Component]) -> dict[int, dict]:
-    """Per component: the 90-day percentage and one (level, text) per day bar.
-
-    The text is both the bar's tooltip and its text alternative; day names are
-    formatted once per page, not once per bar.
-    """
-    results = daily_uptime([c.id for c in components])
-    if not results:
-        return {}
-    day_names = [status_date(d.day) for d in next(iter(results.values())).days]
-    no_data, maintenance_only = _("no data"), _("maintenance only")
-    up_format = _("%(day)s: %(percent)s %% up")  # no variables: formatted below, once per bar
-    bars = {}
-    for component_id, result in results.items():
-        row = []
-        for name, day in zip(day_names, result.days):
-            pct = day.percent
-            if pct is not None:
-                text = up_format % {"day": name, "percent": f"{pct:.2f}"}
-            else:
-                text = f"{name}: {maintenance_only if day.level == 'maintenance' else no_data}"
-            row.append((day.level, text))
-        bars[component_id] = {"percent": result.percent, "bars": row}
-    return bars
 
 
 @bp.get("/status/history")
@@ -115,7 +90,7 @@ def feed_rss():
 @bp.get("/status/components/<public_id>/feed.<any(atom, rss):kind>")
 @conditional(public=True)
 def component_feed(public_id: str, kind: str):
-    component = db.session.query(Component).filter_by(public_id=public_id).one_or_none()
+    component = db.session.scalar(select(Component).where(Component.public_id == public_id))
     if component is None:
         abort(404)
     return feeds.response(feeds.incident_feed(component), kind)
