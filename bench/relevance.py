@@ -83,9 +83,10 @@ def evaluate(name: str, docs, conditions, log, reuse: tuple[Path, str] | None = 
             engine.mark_corpus(reuse[1])
         else:
             engine.build(docs)
-        if name == "portal" and engine.import_seconds is not None:
-            log(f"  portal: imported {len(docs)} articles in {engine.import_seconds:.1f} s "
-                f"({engine.import_report})")
+        if name == "portal":
+            if engine.import_seconds is not None:
+                log(f"  portal: imported {len(docs)} articles in {engine.import_seconds:.1f} s "
+                    f"({engine.import_report})")
         else:
             log(f"  {name}: built on {len(docs)} articles in {time.perf_counter() - started:.1f} s")
         return {label: score(engine, queries, locale) for label, queries, locale in conditions}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -193,3 +194,21 @@ def test_a_database_error_fails_only_its_own_file(app, tmp_path, monkeypatch):
     with app.app_context():
         slugs = set(session.scalars(select(Article.slug)))
     assert slugs == {"a", "b", "d", "e"}
+
+
+def test_sample_help_center_imports_cleanly(app, client):
+    """The shipped articles/ folder: no failures, and the welcome guides line up."""
+    from pathlib import Path
+
+    articles = Path(__file__).resolve().parent.parent / "articles"
+    if not any(articles.rglob("*.md")):
+        pytest.skip("no sample content in articles/")
+    report = run_import(app, articles)
+    assert report.failed == [] and report.created > 0
+    for lang in ("en", "nl"):
+        html = client.get(f"/{lang}/welcome").get_data(as_text=True)
+        steps = re.findall(r'<li class="kb-step" data-kb-step="([\w-]+)"', html)
+        assert len(steps) >= 6, lang
+    english = client.get("/en/welcome").get_data(as_text=True)
+    dutch = client.get("/nl/welcome").get_data(as_text=True)
+    assert re.findall(r'data-kb-step="([\w-]+)"', english) == re.findall(r'data-kb-step="([\w-]+)"', dutch)

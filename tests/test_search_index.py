@@ -70,6 +70,36 @@ def test_a_rolled_back_transaction_never_reaches_the_index(app):
         assert slugs(services.suggest("real", "en")) == [existing.slug]
 
 
+def test_savepoints_wait_for_the_outer_commit(app):
+    with app.app_context():
+        with session.begin_nested():
+            session.add(Article(slug="kept", locale="en", title="Savepoint kept", body_text=""))
+        # Released savepoint: not committed yet, so not searchable yet either.
+        assert services.suggest("savepoint", "en") == []
+        try:
+            with session.begin_nested():
+                session.add(Article(slug="undone", locale="en", title="Savepoint undone", body_text=""))
+                raise RuntimeError("roll this savepoint back")
+        except RuntimeError:
+            pass
+        session.commit()
+        assert slugs(services.suggest("savepoint", "en")) == ["kept"]
+
+
+def test_deferred_indexing_indexes_all_commits_once_at_the_end(app, monkeypatch):
+    with app.app_context():
+        index = services.get_index()
+        calls = []
+        real_sync = index.sync_ids
+        monkeypatch.setattr(index, "sync_ids", lambda ids: (calls.append(sorted(ids)), real_sync(ids)))
+        with services.deferred_indexing():
+            first = add_article(app, title="Bulk one")
+            second = add_article(app, title="Bulk two")
+            assert services.search("bulk", "en").total == 0  # not yet
+        assert calls == [[first, second]]
+        assert services.search("bulk", "en").total == 2
+
+
 def test_changes_flushed_before_commit_are_indexed(app):
     """kb's save_article flushes (for the revision) before it commits."""
     with app.app_context():

@@ -13,6 +13,7 @@ import os
 from datetime import date
 
 from flask import current_app, g
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -51,16 +52,18 @@ class ArticleError(ValueError):
 
 def _check_slug(value: str, what: str, max_length: int) -> None:
     if not value or metadata.slugify(value, max_length) != value:
-        raise ArticleError(f"{what} {value!r} may only contain lowercase letters, digits and hyphens")
+        raise ArticleError(_("%(what)s %(value)r may only contain lowercase letters, digits and hyphens",
+                             what=what, value=value))
 
 
 def _check_common(slug: str, locale: str, title: str, max_title: int) -> None:
     if locale not in SUPPORTED_LOCALES:
-        raise ArticleError(f"locale {locale!r} is not supported (use one of {', '.join(SUPPORTED_LOCALES)})")
+        raise ArticleError(_("locale %(locale)r is not supported (use one of %(supported)s)",
+                             locale=locale, supported=", ".join(SUPPORTED_LOCALES)))
     if not title or not title.strip():
-        raise ArticleError("title is missing")
+        raise ArticleError(_("title is missing"))
     if len(title) > max_title:
-        raise ArticleError(f"title is longer than {max_title} characters")
+        raise ArticleError(_("title is longer than %(max)s characters", max=max_title))
 
 
 def ensure_category(slug: str, locale: str) -> Category:
@@ -111,7 +114,7 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
     _check_slug(category, "category", metadata.MAX_CATEGORY)
     _check_common(slug, locale, title, metadata.MAX_TITLE)
     if status not in ARTICLE_STATUSES:
-        raise ArticleError("status must be draft or published")
+        raise ArticleError(_("status must be draft or published"))
     ensure_category(category, locale)
     article = find_article(slug, locale)
     outcome = CREATED if article is None else UPDATED

@@ -87,7 +87,7 @@ def _not_in_language(slug: str, lang: str):
 
 
 @bp.post("/articles/<slug>/feedback")
-@limiter.limit("20 per hour")
+@limiter.limit("10 per minute;60 per hour")
 def feedback(lang: str, slug: str):
     found = queries.published_article(slug, lang)
     if found is None:

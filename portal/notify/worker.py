@@ -158,14 +158,30 @@ def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
             claimed = process_batch(app, worker=name, batch_size=batch_size)
         except Exception:  # a database hiccup must not end the worker
             log.exception("outbox worker round failed; retrying after %s s", poll)
+            if once:
+                break
             stop_event.wait(poll)
             continue
         handled += claimed
         if not claimed and not expanded:
-            if once:
+            # --once ends when idle, but not while another loop is still
+            # expanding a broadcast into messages this one could deliver
+            if once and not _expansion_in_progress(app):
                 break
             stop_event.wait(poll)
     return handled
+
+
+def _expansion_in_progress(app: Flask) -> bool:
+    from portal.notify.models import BROADCAST_PENDING, Broadcast
+
+    with app.app_context():
+        session = new_session()
+        try:
+            return session.scalar(select(Broadcast.id).where(
+                Broadcast.state == BROADCAST_PENDING, Broadcast.claimed_until > utcnow()).limit(1)) is not None
+        finally:
+            session.close()
 
 
 def run_concurrently(app: Flask, stop_event: threading.Event, *, concurrency: int = 1,

@@ -127,15 +127,6 @@ def top_documents(searcher, text: str, langs, limit: int, *, as_you_type: bool =
     return scored[:limit]
 
 
-def multilingual_query(text: str, langs, *, as_you_type: bool = False) -> Query:
-    """One query over several languages, each analyzed with its own analyzer."""
-    queries = [q for q in (article_query(text, lang, as_you_type=as_you_type) for lang in langs)
-               if q is not NullQuery]
-    if not queries:
-        return NullQuery
-    return queries[0] if len(queries) == 1 else Or(queries)
-
-
 def spelling_suggestion(searcher, text: str, lang: str) -> str | None:
     """The query with unknown words replaced by the closest indexed words, or None.
 

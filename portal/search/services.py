@@ -184,6 +184,14 @@ def check_index() -> CheckReport:
     return get_index().check()
 
 
+def deferred_indexing():
+    """``with deferred_indexing(): ...``: index this thread's commits once at the end
+    (for bulk imports that commit per file)."""
+    from portal.search.sync import deferred_indexing as deferred
+
+    return deferred(get_index())
+
+
 def update_index() -> CheckReport:
     """Fix what :func:`check_index` finds; returns what it fixed."""
     return get_index().update()

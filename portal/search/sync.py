@@ -15,6 +15,8 @@ is removed, a deleted row is removed, a savepoint rolled back is not indexed).
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -24,6 +26,11 @@ from portal.search.index import IndexBusy, SearchIndex
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "portal.search.pending_article_ids"
+
+#: Per thread: the ids whose indexing is deferred (None when not deferring).
+_deferred = threading.local()
+#: Articles re-read and indexed per writer commit when deferred work is applied.
+DEFERRED_BATCH = 1000
 
 
 def _article_class():
@@ -55,8 +62,16 @@ def register(target, index: SearchIndex) -> None:
     """Listen on ``target`` (the app's sessionmaker) and apply commits to ``index``."""
 
     def _apply(session: Session) -> None:
+        if session.get_nested_transaction() is not None:
+            # SQLAlchemy also fires after_commit when a savepoint is released;
+            # nothing is committed yet, so wait for the outermost commit.
+            return
         ids = session.info.pop(PENDING_KEY, None)
         if not ids:
+            return
+        deferred = getattr(_deferred, "ids", None)
+        if deferred is not None:
+            deferred.update(ids)
             return
         try:
             index.sync_ids(ids)
@@ -69,3 +84,25 @@ def register(target, index: SearchIndex) -> None:
     event.listen(target, "after_flush", _collect)
     event.listen(target, "after_commit", _apply)
     event.listen(target, "after_soft_rollback", _forget)
+
+
+@contextmanager
+def deferred_indexing(index: SearchIndex):
+    """Collect the commits of this thread and index them once, at the end.
+
+    For bulk work that commits per item (``portal import`` of thousands of
+    files): one index update per commit costs a writer commit each time;
+    deferred, the whole import costs a few. Commits are still applied if the
+    block raises (they are in the database).
+    """
+    if getattr(_deferred, "ids", None) is not None:  # already deferring: the outer block applies
+        yield
+        return
+    _deferred.ids = set()
+    try:
+        yield
+    finally:
+        ids = sorted(_deferred.ids)
+        _deferred.ids = None
+        for start in range(0, len(ids), DEFERRED_BATCH):
+            index.sync_ids(ids[start:start + DEFERRED_BATCH])

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from portal.auth.decorators import role_required
 from portal.search import services
+from portal.search.analysis import all_languages
 
 bp = Blueprint("search", __name__)
 staff_bp = Blueprint("search_staff", __name__)
@@ -43,7 +44,7 @@ def search(lang: str):
 @role_required("writer")
 def no_results():
     locale = request.args.get("locale") or None
-    if locale not in services.all_languages():
+    if locale not in all_languages():
         locale = None
     return render_template("search/staff_no_results.html",
                            rows=services.frequent_no_result_queries(locale=locale),

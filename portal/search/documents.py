@@ -1,0 +1,77 @@
+"""From an article to its Whoosh document (the one place that decides what is indexed)."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from portal.search.analysis import all_languages, weighted_sections
+from portal.search.schema import (
+    ARTICLE_TEXT, BODY_WEIGHT, CATEGORY, CONTENT, HEADINGS_WEIGHT, ID_FIELD, LOCALE, META_WEIGHT,
+    PREFIX_TEXT, SLUG, SUMMARY, TAGS, TITLE, TITLE_WEIGHT, UPDATED, WORDS_TEXT, lang_field,
+)
+
+#: The body is indexed up to this many characters (a pasted log must not stall indexing).
+MAX_BODY_CHARS = 200_000
+
+
+def version_of(updated_at) -> str:
+    """The text form of ``updated_at`` kept in the index (aware UTC, microseconds)."""
+    if updated_at is None:
+        return ""
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=timezone.utc)
+    return updated_at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _headings_text(headings) -> str:
+    parts = []
+    for heading in headings or ():
+        if isinstance(heading, dict):
+            parts.append(str(heading.get("text") or ""))
+        elif isinstance(heading, str):
+            parts.append(heading)
+    return "\n".join(p for p in parts if p)
+
+
+def document_for(article) -> dict:
+    """The Whoosh document of one article (any object with Article's attributes).
+
+    Only rendered plain text (``body_text``) is indexed, never markdown.
+    """
+    lang = article.locale
+    title = article.title or ""
+    headings = _headings_text(article.headings)
+    tags = [str(t).strip() for t in (article.tags or ()) if str(t).strip()]
+    summary = article.summary or ""
+    body = (article.body_text or "")[:MAX_BODY_CHARS]
+    tag_text = " ".join(tags)
+    return {
+        ID_FIELD: str(article.id),
+        SLUG: article.slug,
+        LOCALE: lang,
+        CATEGORY: article.category_slug or "",
+        TAGS: ",".join(t.lower() for t in tags),
+        UPDATED: version_of(article.updated_at),
+        TITLE: title,
+        SUMMARY: summary,
+        CONTENT: body,
+        lang_field(ARTICLE_TEXT, lang): weighted_sections(
+            (title, TITLE_WEIGHT), (headings, HEADINGS_WEIGHT),
+            (f"{summary}\n{tag_text}", META_WEIGHT), (body, BODY_WEIGHT)),
+        lang_field(PREFIX_TEXT, lang): f"{title}\n{headings}\n{tag_text}",
+        lang_field(WORDS_TEXT, lang): f"{title}\n{headings}\n{summary}\n{tag_text}\n{body}",
+    }
+
+
+def is_indexable(article) -> bool:
+    """Published articles in a language we can analyze; drafts never are."""
+    from portal.kb.models import STATUS_PUBLISHED
+
+    return article.status == STATUS_PUBLISHED and article.locale in all_languages()
+
+
+def article_columns():
+    from portal.kb.models import Article
+
+    return (Article.id, Article.slug, Article.locale, Article.title, Article.summary,
+            Article.category_slug, Article.tags, Article.status, Article.body_text,
+            Article.headings, Article.updated_at)
