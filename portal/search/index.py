@@ -35,6 +35,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,12 @@ class CheckReport:
         return len(self.missing) + len(self.stale) + len(self.orphaned)
 
 
+def _close_searchers(searchers: dict) -> None:
+    while searchers:
+        _ident, searcher = searchers.popitem()
+        searcher.close()
+
+
 class SearchIndex:
     """The article index of one data folder: writing, rebuilding, checking, searching."""
 
@@ -101,6 +108,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._indexes: dict[str, whoosh_index.FileIndex] = {}
         self._local = threading.local()
+        #: thread id -> its cached searcher, so that every searcher gets closed.
+        self._searchers: dict[int, object] = {}
+        weakref.finalize(self, _close_searchers, self._searchers)
         #: Bumped on every write from this process, so our own threads refresh at once.
         self._local_writes = 0
 
@@ -178,11 +188,27 @@ class SearchIndex:
             # Not Searcher.refresh(): it reuses segment readers whose segment
             # only gained deletions, so a deleted or unpublished article would
             # linger (and it fails on an empty index). Opening is cheap.
-            if cached is not None:
-                cached.close()
             cached = self._open(name).searcher(weighting=self.scoring)
+            self._register(cached)
         local.searcher, local.name, local.checked, local.writes = cached, name, now, self._local_writes
         return cached
+
+    def _register(self, searcher) -> None:
+        """Remember each thread's searcher, closing the one it replaces and
+        those of threads that have ended (their files stay open otherwise)."""
+        with self._lock:
+            previous = self._searchers.pop(threading.get_ident(), None)
+            self._searchers[threading.get_ident()] = searcher
+            alive = {thread.ident for thread in threading.enumerate()}
+            ended = [ident for ident in self._searchers if ident not in alive]
+            stale = [previous] + [self._searchers.pop(ident) for ident in ended]
+        for old in stale:
+            if old is not None:
+                old.close()
+
+    def close(self) -> None:
+        """Close every cached searcher (also done when the index object is collected)."""
+        _close_searchers(self._searchers)
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
