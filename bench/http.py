@@ -88,6 +88,21 @@ def start_gunicorn(command: list[str], env: dict, log_path: Path, port: int, pro
     return process
 
 
+def server_errors(log_path: Path, limit: int = 60) -> list[str]:
+    """The ERROR lines and tracebacks a server logged (the first ``limit`` lines)."""
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    found: list[str] = []
+    for number, line in enumerate(lines):
+        if " ERROR " in line or line.startswith("Traceback") or "[ERROR]" in line:
+            found.extend(lines[number:number + 25])
+            if len(found) >= limit:
+                break
+    return found[:limit]
+
+
 def stop(process: subprocess.Popen) -> None:
     """Stop the server we started (gunicorn's master ends its workers on SIGTERM)."""
     if process.poll() is None:
@@ -222,6 +237,8 @@ def main(argv=None) -> int:
     print(f"Machine: {describe_machine()}")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    phases: dict[str, dict] = {}
+    portal_errors: list[str] = []
     servers: list[subprocess.Popen] = []
     try:
         data_dir = args.portal_data.resolve() if args.portal_data else workdir / "data"
@@ -241,7 +258,6 @@ def main(argv=None) -> int:
         picked = sorted(docs, key=lambda d: corpus_module._stable_int("page", d.key))[:PAGE_SET]
         page_paths = [f"/{d.locale}/articles/{quote(d.slug)}" for d in picked]
 
-        phases: dict[str, dict] = {}
         load(portal_port, suggest_paths[:200], args.clients, warmup)  # warm-up, not counted
         saturated = phases["suggest (half-typed), closed loop"] = load(
             portal_port, suggest_paths, args.clients, duration)
@@ -268,6 +284,7 @@ def main(argv=None) -> int:
                 saved += 1
         conn.close()
         stop(servers.pop())
+        portal_errors = server_errors(workdir / "portal.log")
         if saved:
             static_port = free_port()
             static_paths = [p for p in page_paths if (static_dir / p.lstrip("/") / "index.html").is_file()]
@@ -284,6 +301,8 @@ def main(argv=None) -> int:
     finally:
         for process in servers:
             stop(process)
+        if not portal_errors:
+            portal_errors = server_errors(workdir / "portal.log")
         shutil.rmtree(workdir, ignore_errors=True)
 
     rows = [[name, r["requests"], r["rps"], r["p50"], r["p95"], r["p99"], r["errors"]] for name, r in phases.items()]
@@ -293,9 +312,12 @@ def main(argv=None) -> int:
     for name, r in phases.items():
         if r["errors"]:
             print(f"  {name}: statuses {r['statuses']}")
+    if any(r["errors"] for r in phases.values()) and portal_errors:
+        print("Portal server log, errors:")
+        print("\n".join(f"  | {line}" for line in portal_errors))
     if "article page (static)" in phases:
         share = phases["article page (portal)"]["rps"] / phases["article page (static)"]["rps"]
-        print(f"Article pages: the portal serves {share:.0%} of the static limit's throughput.")
+        print(f"Article pages: the portal serves {share:.1%} of the static limit's throughput.")
     for name, s in phases.items():
         if name.startswith("suggest"):
             met = s["p95"] < 50 and s["errors"] == 0

@@ -93,7 +93,9 @@ def import_portal(engine, corpus, log) -> dict:
 def build_engine(engine, corpus, log) -> dict:
     """Build (portal: import, then the timed full rebuild) and report time and memory."""
     result: dict = {"engine": engine.name}
-    if engine.name == "portal":
+    if engine.name == "portal" and getattr(engine, "reuse", False):
+        log(f"  portal: reusing the import in {engine.data_dir} (no import figures)")
+    elif engine.name == "portal":
         with PeakMemory() as mem:
             result.update(import_portal(engine, corpus, log))
         result["import_peak_mb"] = mem.peak_mb
@@ -181,6 +183,9 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-data", type=Path, metavar="DIR",
                         help="import the portal into DIR and keep it (relevance.py and http.py "
                              "can reuse it with --portal-data DIR)")
+    parser.add_argument("--portal-data", type=Path, metavar="DIR",
+                        help="reuse the portal import in DIR (left by --keep-data): no import "
+                             "figures, the rebuild and everything else measured as usual")
     args = parser.parse_args(argv)
 
     try:
@@ -203,7 +208,10 @@ def main(argv=None) -> int:
                 from portal_engine import PortalEngine, PortalNotReady
 
                 try:
-                    engine = PortalEngine(data_dir=args.keep_data)
+                    engine = PortalEngine(data_dir=args.portal_data or args.keep_data)
+                    engine.reuse = bool(args.portal_data) and engine.has_corpus(corpus.describe())
+                    if args.portal_data and not engine.reuse:
+                        print(f"  portal: {args.portal_data} does not hold this corpus; importing into it")
                 except PortalNotReady as exc:
                     pending["portal"] = str(exc)
                     print(f"  portal: PENDING - {exc}")
@@ -215,7 +223,7 @@ def main(argv=None) -> int:
                     pending["portal"] = str(exc)
                     print(f"  portal: PENDING - {exc}")
                     continue
-                if args.keep_data:
+                if args.keep_data or args.portal_data:
                     engine.mark_corpus(corpus.describe())
             elif name in factories:
                 engine = factories[name]()
@@ -241,14 +249,15 @@ def main(argv=None) -> int:
     print(per_source(results))
     print(f"\nMemory: {PeakMemory.method}; all engines together while querying: peak RSS {mem.peak_mb:.0f} MB.")
     print(f"Load average (1 min) before/after: {load_before[0]:.1f} / {load_after[0]:.1f} on {os.cpu_count()} cores.")
-    if "portal" in results:
-        portal = results["portal"]
+    portal = results.get("portal")
+    if portal and "import_s" in portal:
         print(f"Portal import: {portal['import_s']:.1f} s for {len(corpus.docs)} articles; "
-              f"import_paths {portal['import_paths_ms_per_file']:.0f} ms/file"
-              + (f", batched kb.services {portal['batched_ms_per_article']:.1f} ms/article"
-                 if "batched_ms_per_article" in portal else "")
-              + f"; peak RSS {portal['import_peak_mb']:.0f} MB; index {portal['index_mb']:.0f} MB on disk")
-        goal = ratio(results["portal"]["latency"]["half"]["p95"], results.get("fts5", {}).get("latency", {}).get("half", {}).get("p95"))
+              f"import_paths {portal['import_paths_ms_per_file']:.0f} ms/file, "
+              f"batched kb.services {portal['batched_ms_per_article']:.1f} ms/article; "
+              f"peak RSS {portal['import_peak_mb']:.0f} MB")
+    if portal:
+        print(f"Portal index: {portal['index_mb']:.0f} MB on disk")
+        goal = ratio(portal["latency"]["half"]["p95"], results.get("fts5", {}).get("latency", {}).get("half", {}).get("p95"))
         if goal is not None:
             print(f"Goal - half-typed suggest p95 no slower than FTS5: {'MET' if goal <= 1 else 'NOT MET'} "
                   f"(portal/fts5 = {goal:.2f})")

@@ -41,6 +41,13 @@ def test_accents_are_folded_so_typing_without_them_finds_the_article(app):
         assert slugs(services.search("geinstalleerd", "nl")) == ["installed"]
 
 
+def test_polish_typed_without_diacritics_finds_the_article(app):
+    add_article(app, title="Jak usunąć skrzynkę pocztową", locale="pl", slug="usun")
+    with app.app_context():
+        assert slugs(services.search("usunac", "pl")) == ["usun"]
+        assert slugs(services.search("usunąć skrzynkę", "pl")) == ["usun"]
+
+
 def test_results_come_from_the_page_language_with_other_languages_counted(app):
     add_article(app, title="Outlook map verwijderen", locale="nl", slug="folder")
     add_article(app, title="Outlook Ordner löschen", locale="de", slug="folder")

@@ -7,8 +7,9 @@ Snowball stemmer::
 
 Stemming runs *before* accent folding because the Snowball algorithms for
 German, Swedish and Polish read the diacritics (``löschen`` -> ``losch``);
-folding afterwards still lets a customer who types without them ("loschen",
-"usun") meet the indexed form.
+folding afterwards still lets a customer who types without them ("loschen")
+meet the indexed form; where stemming the undecorated word gives another stem
+(Polish "usunac" vs "usunąć"), the index holds both.
 
 Two more analyzers serve as-you-type search and "did you mean":
 
@@ -166,9 +167,23 @@ class SnowballFilter(Filter):
         stem = self._stem
         for token in tokens:
             # SpellField passes ``nomorph`` (sic) through the token attributes.
-            if not token.stopped and not getattr(token, "nomorph", False):
-                token.text = stem(token.text)
+            if token.stopped or getattr(token, "nomorph", False):
+                yield token
+                continue
+            word = token.text
+            token.text = stem(word)
             yield token
+            if token.mode == "index":
+                # Also index the stem of the word written without diacritics:
+                # Polish "usunąć" stems to "usun", but a customer typing
+                # "usunac" gets the stem "usunac"; indexing both (queries stay
+                # single) lets either spelling find the article.
+                plain = word.translate(accent_map)
+                if plain != word:
+                    variant = stem(plain)
+                    if variant.translate(accent_map) != token.text.translate(accent_map):
+                        token.text = variant
+                        yield token
 
 
 @lru_cache(maxsize=None)

@@ -56,7 +56,7 @@ def _check_locale(locale: str | None) -> None:
 
 def _plain_snippet(fields: dict) -> str:
     text = fields.get(SUMMARY) or fields.get(CONTENT) or ""
-    text = " ".join(text.split())
+    text = " ".join(text[:SUGGEST_SNIPPET_CHARS * 2].split())  # bodies can be long: cut first
     if len(text) <= SUGGEST_SNIPPET_CHARS:
         return text
     cut = text.rfind(" ", 0, SUGGEST_SNIPPET_CHARS)
