@@ -7,9 +7,11 @@ the first half of the words, the last one cut mid-word), in two corpora:
 
 * ``stackfaq``: the 125 English articles only;
 * ``+alchemy``: the same plus the ~11,200 alchemy articles (nl/pl/sv/de) as
-  distractors. These queries go out with ``locale=None`` (every language), or
-  a language filter would hide the distractors; without distractors the
-  locale is ``None`` too, so the two conditions differ only in the corpus.
+  distractors, asked twice: ``en`` with the language filter the portal's own
+  pages send (``locale=en``), and ``all`` with ``locale=None`` (every
+  language, as ``/api/v1/suggest`` without ``locale``), where the distractors
+  compete for the top 5. Without distractors the locale is ``None`` (all the
+  articles are English anyway).
 
 In the ``+alchemy`` build the title-derived alchemy queries (one word of an
 article's title dropped, gold = that article, own language filter) give a
@@ -131,7 +133,8 @@ def main(argv=None) -> int:
     half = corpus.select(kind="half", source="stackfaq")
     builds = [("stackfaq", stack_docs, [("stackfaq whole", whole, None), ("stackfaq half", half, None)], None)]
     if not args.no_distractors:
-        conditions = [("+alchemy whole", whole, None), ("+alchemy half", half, None)]
+        conditions = [("+alchemy en whole", whole, "en"), ("+alchemy en half", half, "en"),
+                      ("+alchemy all whole", whole, None), ("+alchemy all half", half, None)]
         for locale in corpus_module.ALCHEMY_LOCALES:
             for kind in ("whole", "half"):
                 conditions.append((f"titles-{locale} {kind}", corpus.select(kind=kind, source=f"alchemy-{locale}"), ...))
@@ -170,7 +173,7 @@ def main(argv=None) -> int:
     print(render(results, labels))
     if "portal" in results:
         for kind in ("whole", "half"):
-            for prefix in ("stackfaq", "+alchemy"):
+            for prefix in ("stackfaq", "+alchemy en", "+alchemy all"):
                 label = f"{prefix} {kind}"
                 if label not in labels:
                     continue
