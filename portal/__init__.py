@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from portal import db, errors, i18n, web
     from portal.extensions import babel, csrf, limiter, login_manager

@@ -9,6 +9,7 @@ never stops the others.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,14 @@ def register_import_finisher(app, finish: Callable[[], None]) -> None:
         finishers.append(finish)
 
 
+def register_import_context(app, factory: Callable[[], "contextlib.AbstractContextManager"]) -> None:
+    """``factory()`` is entered around every import run (e.g. search defers
+    indexing to one pass at the end instead of one per batch)."""
+    contexts = app.extensions.setdefault("portal.import_contexts", [])
+    if factory not in contexts:
+        contexts.append(factory)
+
+
 def iter_files(paths) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
@@ -106,9 +115,16 @@ def parse_file(path: Path, default_locale: str | None = None) -> SourceFile:
 
 def import_paths(paths, default_locale: str | None = None, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import files and folders; the one entry point for CLI, tests and sync."""
+    with contextlib.ExitStack() as stack:
+        for factory in current_app.extensions.get("portal.import_contexts", ()):
+            stack.enter_context(factory())
+        return _import_files(iter_files(paths), default_locale, progress)
+
+
+def _import_files(files: list[Path], default_locale: str | None, progress) -> ImportReport:
     importers: dict[str, Importer] = current_app.extensions.get("portal.importers", {})
     report = ImportReport()
-    for number, path in enumerate(iter_files(paths), 1):
+    for number, path in enumerate(files, 1):
         try:
             source = parse_file(path, default_locale)
             kind = str(source.meta.get("kind") or "article").lower()

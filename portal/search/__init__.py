@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from portal.content import register_import_context
 from portal.search import sync
 from portal.search.index import SearchIndex
 
@@ -22,5 +23,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["portal.search"] = index
     sync.register(app.extensions["portal.sessionmaker"], index)
+    # `portal import` of thousands of files: index once at the end, not per batch.
+    register_import_context(app, lambda: sync.deferred_indexing(index))
     app.extensions.setdefault("portal.staff_links", []).append(
         {"endpoint": "search_staff.no_results", "label": _l("Searches without results"), "roles": ("writer",)})
