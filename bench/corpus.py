@@ -142,7 +142,8 @@ def locale_of(meta: dict, fallback: str) -> str:
     return raw.split("-")[0].split("_")[0].lower()
 
 
-def _stable_int(*parts: str) -> int:
+def stable_int(*parts: str) -> int:
+    """A hash that is the same in every run (``hash()`` of a str is salted per process)."""
     return int.from_bytes(hashlib.sha1("\x00".join(parts).encode()).digest()[:8], "big")
 
 
@@ -169,7 +170,7 @@ def title_query(title: str, slug: str) -> str:
     words = title.split()
     if len(words) < 3:
         return title
-    drop = _stable_int("drop", slug) % len(words)
+    drop = stable_int("drop", slug) % len(words)
     return " ".join(w for i, w in enumerate(words) if i != drop)
 
 
@@ -195,7 +196,7 @@ def _read_doc(path: Path, fallback_locale: str) -> Doc:
 
 def _sample(items: list, count: int, salt: str) -> list:
     """A deterministic, well-spread sample (by hash, not by file order)."""
-    return sorted(items, key=lambda item: _stable_int(salt, str(item)))[:count]
+    return sorted(items, key=lambda item: stable_int(salt, str(item)))[:count]
 
 
 def load(smoke: bool = False, alchemy: bool = True) -> Corpus:

@@ -255,7 +255,7 @@ def main(argv=None) -> int:
 
         half = [q for q in corpus.queries if q.kind == "half" and q.text.strip()]
         suggest_paths = [f"/api/v1/suggest?{urlencode({'q': q.text, 'locale': q.locale})}" for q in half]
-        picked = sorted(docs, key=lambda d: corpus_module._stable_int("page", d.key))[:PAGE_SET]
+        picked = sorted(docs, key=lambda d: corpus_module.stable_int("page", d.key))[:PAGE_SET]
         page_paths = [f"/{d.locale}/articles/{quote(d.slug)}" for d in picked]
 
         load(portal_port, suggest_paths[:200], args.clients, warmup)  # warm-up, not counted

@@ -5,7 +5,7 @@ tantivy's Snowball stemmer for that language (``en``, ``nl``, ``de``, ``sv``;
 tantivy has **no Polish stemmer**, so Polish is only lower-cased). For the word
 being typed, two more fields:
 
-* ``title_edges``: the edge n-grams (2-16 characters) of the title's words,
+* ``edges_<lang>``: the edge n-grams (2-16 characters) of the title's words,
   made in Python (tantivy's own n-gram tokenizer cuts the whole text, not
   words) - BM25-scored, boosted like the title, as an integrator who cares
   about as-you-type would do;
@@ -59,7 +59,8 @@ class TantivyEngine:
             builder.add_text_field(f"title_{locale}", tokenizer_name=f"lang_{locale}")
             builder.add_text_field(f"body_{locale}", tokenizer_name=f"lang_{locale}")
         builder.add_text_field("prefix", tokenizer_name="default", index_option="basic")
-        builder.add_text_field("title_edges", tokenizer_name="whitespace", index_option="freq")
+        for locale in locales:  # per language, so that BM25's statistics are per language too
+            builder.add_text_field(f"edges_{locale}", tokenizer_name="whitespace", index_option="freq")
         return builder.build()
 
     def build(self, docs) -> None:
@@ -85,7 +86,7 @@ class TantivyEngine:
             "key": doc.key, "slug": doc.slug, "locale": doc.locale,
             f"title_{doc.locale}": doc.title, f"body_{doc.locale}": doc.text,
             "prefix": f"{doc.title}\n{doc.text}",
-            "title_edges": edge_ngrams(doc.title),
+            f"edges_{doc.locale}": edge_ngrams(doc.title),
         })
 
     def update(self, doc) -> None:
@@ -109,10 +110,9 @@ class TantivyEngine:
         text_query = self.index.parse_query(" ".join(words), fields, field_boosts=boosts)
         if prefix:
             prefix_query = Query.fuzzy_term_query(self.schema, "prefix", prefix, distance=0, prefix=True)
-            edges_query = Query.boost_query(
-                Query.term_query(self.schema, "title_edges", prefix[:EDGE_MAX]), TITLE_BOOST)
-            text_query = Query.boolean_query([(Occur.Should, text_query), (Occur.Should, prefix_query),
-                                              (Occur.Should, edges_query)])
+            edges = [(Occur.Should, Query.boost_query(
+                Query.term_query(self.schema, f"edges_{loc}", prefix[:EDGE_MAX]), TITLE_BOOST)) for loc in locales]
+            text_query = Query.boolean_query([(Occur.Should, text_query), (Occur.Should, prefix_query), *edges])
         if locale:
             text_query = Query.boolean_query([
                 (Occur.Must, text_query),
