@@ -1,7 +1,7 @@
 """Fixtures for browser tests: a live server in a thread and Playwright on Debian's Chromium.
 
-Import them in a test module with ``from tests.browser import live_server, page  # noqa: F401``
-and mark the module ``pytestmark = pytest.mark.browser``.
+``tests/conftest.py`` registers this module as a plugin, so every test can ask
+for ``live_server`` and ``page``; mark browser tests ``@pytest.mark.browser``.
 """
 from __future__ import annotations
 

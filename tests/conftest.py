@@ -15,6 +15,11 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app, migrations
 
+# Browser fixtures (live_server, browser, page) registered once for the whole
+# session: importing them into several modules would start several Playwright
+# instances, and Playwright's sync API allows only one at a time.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from portal.kb import services
-from tests.browser import browser, live_server, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

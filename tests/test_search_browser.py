@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from tests.browser import browser, live_server, page  # noqa: F401
 from tests.search_helpers import add_article
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,6 @@ import pytest
 
 from portal import db
 from portal.status import queries, services
-from tests.browser import browser, live_server, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

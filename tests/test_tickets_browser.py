@@ -8,7 +8,6 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal import db
-from tests.browser import browser, live_server, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
