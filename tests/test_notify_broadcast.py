@@ -179,7 +179,7 @@ def test_maintenance_scheduled_reaches_subscribers(app, world):
     assert worker.drain(app) == 3
     mail = next(m for m in _mails(app) if m["To"] == "shop@example.com")
     assert "Database upgrade" in mail["Subject"]
-    assert "Maintenance" in mail["Subject"]
+    assert "Wartung" in mail["Subject"]  # shop@ subscribed in German
 
 
 def test_staff_announcement_and_delivery_log(app, world, staff, login):
