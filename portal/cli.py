@@ -33,7 +33,23 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+class PortalGroup(FlaskGroup):
+    """Turns database errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise click.ClickException(
+                f"database error: {reason}\n"
+                "If the database is new or the portal was upgraded, run `portal init` first."
+            ) from exc
+
+
+@click.group(cls=PortalGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Help center and status portal."""
 
@@ -69,11 +85,4 @@ def register_commands(group: click.Group) -> None:
     group.add_command(init_command)
     group.add_command(serve_command)
     for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # A domain whose CLI is not written yet; never hide a real import error.
-            if exc.name != module_name:
-                raise
-            continue
-        group.add_command(getattr(module, attr))
+        group.add_command(getattr(importlib.import_module(module_name), attr))

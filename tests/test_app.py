@@ -79,3 +79,14 @@ def test_security_headers(client):
     assert response.status_code == 200
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cli_on_an_uninitialised_database_says_what_to_do(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["incident", "list"], env={"PORTAL_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "run `portal init`" in result.output and "Traceback" not in result.output
