@@ -8,9 +8,9 @@ answers queries with ``portal.search.services.suggest`` inside a request
 context, as the ``/api/v1/suggest`` view does. The context push is outside the
 timed call (``last_ms``), so its latency compares with the peers' bare calls.
 
-Phases are kept apart: ``import_docs`` (``import_paths``: one commit and one
-index update per file), ``bulk_import`` (the same services, one commit per 500
-articles), ``rebuild`` (``rebuild_index()``: the full index build alone).
+Phases are kept apart: ``import_docs`` (``import_paths``: one commit per file,
+the index brought up to date once at the end of each run), ``rebuild``
+(``rebuild_index()``: the full index build alone).
 """
 from __future__ import annotations
 
@@ -101,7 +101,9 @@ class PortalEngine:
                 totals["failed"] += len(report.failed)
                 failures.extend(report.failed)
         self.import_seconds = time.perf_counter() - started
-        self.import_report = {**totals, "first_failures": failures[:5]}
+        self.import_report = {**totals, "seconds": self.import_seconds, "first_failures": failures[:5]}
+        if totals["failed"] > totals["created"] + totals["updated"] + totals["unchanged"]:
+            raise PortalNotReady(f"import fails: {failures[:3]}")
         return self.import_report
 
     def rebuild(self) -> float:
@@ -113,56 +115,9 @@ class PortalEngine:
             self.rebuild_seconds = time.perf_counter() - started
         return self.rebuild_seconds
 
-    def bulk_import(self, docs, batch: int = 500) -> dict:
-        """Import through ``kb.services.save_article(commit=False)``, committing every
-        ``batch`` articles: the same parsing, rendering, revisions and index sync
-        as ``portal import``, but one database commit and one index update per
-        batch instead of per file (``import_paths`` commits every file)."""
-        from portal.content import parse_file
-        from portal.db import session
-        from portal.kb import metadata
-        from portal.kb import services as kb
-
-        totals = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        failures: list[tuple[str, str]] = []
-        started = time.perf_counter()
-        with self.app.app_context():
-            pending = 0
-            for locale, paths in import_groups(docs):
-                for path in paths:
-                    try:
-                        source = parse_file(path, locale)
-                        meta = metadata.article_meta(source)
-                        # No savepoint per article: on SQLite and with SQLAlchemy 2.1 a savepoint's
-                        # release fires after_commit, i.e. one index update per article again.
-                        # save_article validates before it touches the session, so a bad
-                        # file (ValueError) leaves the batch intact.
-                        _article, outcome = kb.save_article(
-                            slug=meta.slug, locale=meta.locale, title=meta.title, body_md=source.body,
-                            category=meta.category, tags=meta.tags, summary=meta.summary, status=meta.status,
-                            position=meta.order, extra=meta.extra, source_path=str(path.resolve()),
-                            source_hash=kb.source_hash(source), author=kb.IMPORT_AUTHOR, commit=False)
-                        totals[outcome] += 1
-                    except ValueError as exc:
-                        totals["failed"] += 1
-                        failures.append((str(path), f"{exc.__class__.__name__}: {str(exc)[:300]}"))
-                    except Exception as exc:
-                        session.rollback()
-                        raise PortalNotReady(f"import of {path} failed: {exc.__class__.__name__}: "
-                                             f"{str(exc)[:300]}") from exc
-                    pending += 1
-                    if pending >= batch:
-                        session.commit()
-                        pending = 0
-            session.commit()
-        seconds = time.perf_counter() - started
-        self.import_seconds = (self.import_seconds or 0.0) + seconds
-        return {**totals, "seconds": seconds, "first_failures": failures[:5]}
-
     def build(self, docs) -> None:
-        """Batched through ``kb.services`` (see :meth:`bulk_import`); the index is
-        kept up to date by the commits, as in production."""
-        self.import_report = self.bulk_import(docs)
+        """Import through ``import_paths``, as ``portal import`` does."""
+        self.import_docs(docs)
 
     def query(self, text: str, locale: str | None, limit: int = 5) -> list[str]:
         from portal.search import services
