@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only
 
 from portal.db import session, utcnow
 from portal.kb.models import (
@@ -20,7 +21,7 @@ from portal.kb.models import (
 CATEGORY_PAGE_SIZE = 30
 MOST_READ_DAYS = 90
 #: How many same-category articles "related articles" considers at most.
-RELATED_CANDIDATES = 200
+RELATED_CANDIDATES = 60
 RELATED_TITLE_WORDS = 5
 _WORD = re.compile(r"\w{4,}")
 
@@ -113,14 +114,21 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """
     tags = set(article.tags or [])
     words = set(_WORD.findall(article.title.lower()))
+    # Only what the list shows and the ranking needs: loading whole rows (three
+    # bodies and JSON each) of hundreds of candidates made this most of an
+    # article page's time on a big imported category.
     same_category = _published(article.locale).where(
-        Article.category_slug == article.category_slug, Article.id != article.id)
+        Article.category_slug == article.category_slug, Article.id != article.id
+    ).options(load_only(Article.id, Article.slug, Article.locale, Article.title, Article.tags,
+                        Article.position, Article.category_slug))
     longest = sorted(words, key=len, reverse=True)[:RELATED_TITLE_WORDS]
     candidates = list(session.scalars(_ordered(same_category.where(
         or_(*(Article.title.ilike(f"%{word}%") for word in longest)))).limit(RELATED_CANDIDATES))) if longest else []
-    seen = {other.id for other in candidates}
-    candidates += [other for other in session.scalars(_ordered(same_category).limit(RELATED_CANDIDATES))
-                   if other.id not in seen]
+    if tags or len(candidates) < limit:
+        # tags can relate articles whose titles share nothing; else only fill up
+        seen = {other.id for other in candidates}
+        candidates += [other for other in session.scalars(_ordered(same_category).limit(RELATED_CANDIDATES))
+                       if other.id not in seen]
 
     def score(other: Article) -> tuple[int, int]:
         return (len(tags & set(other.tags or [])), len(words & set(_WORD.findall(other.title.lower()))))
