@@ -125,11 +125,18 @@ def test_suggest_api_merges_providers_and_survives_a_failing_one(app, client, ca
     assert "provider bug" in caplog.text
 
 
-def test_suggest_api_without_locale_searches_every_language(app, client):
+def test_suggest_api_locale_all_searches_every_language(app, client):
     add_article(app, title="Outlook map", locale="nl", slug="a")
     add_article(app, title="Outlook Ordner", locale="de", slug="b")
-    body = client.get("/api/v1/suggest?q=outlook").get_json()
-    assert {a["locale"] for a in body["articles"]} == {"nl", "de"}
+    body = client.get("/api/v1/suggest?q=outlook&locale=all").get_json()
+    assert {a["locale"] for a in body["articles"]} == {"nl", "de"} and body["locale"] is None
+
+
+def test_suggest_api_without_locale_uses_the_callers_language(app, client):
+    add_article(app, title="Outlook map", locale="nl", slug="a")
+    add_article(app, title="Outlook Ordner", locale="de", slug="b")
+    body = client.get("/api/v1/suggest?q=outlook", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_json()
+    assert body["locale"] == "de" and [a["locale"] for a in body["articles"]] == ["de"]
 
 
 # -- writers' page ----------------------------------------------------------------

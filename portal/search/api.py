@@ -19,10 +19,14 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from portal.errors import render_error
+from portal.i18n import negotiated_locale
 from portal.search import services
 from portal.search.analysis import all_languages
 
 log = logging.getLogger(__name__)
+
+#: ``locale=all`` searches every language.
+ALL_LOCALES = "all"
 
 bp = Blueprint("search_api", __name__)
 
@@ -53,7 +57,12 @@ def suggest():
         return _bad_request(_("Parameter q is required: the text typed so far."))
     if len(query) > MAX_QUERY_CHARS:
         return _bad_request(_("Parameter q is too long (at most %(max)d characters).", max=MAX_QUERY_CHARS))
-    locale = request.args.get("locale") or None
+    # Omitted: the caller's language (lang cookie, then Accept-Language), as a
+    # page would send it; searching every language at once lets common words of
+    # one language (English "how", "can") outrank the right article in another.
+    # "all" asks for every language explicitly.
+    requested = request.args.get("locale") or negotiated_locale()
+    locale = None if requested == ALL_LOCALES else requested
     if locale is not None and locale not in all_languages():
         return _bad_request(_("Unknown locale %(locale)s; use one of: %(known)s.",
                               locale=locale, known=", ".join(all_languages())))
