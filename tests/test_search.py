@@ -140,3 +140,20 @@ def test_empty_and_stop_word_only_queries_find_nothing(app):
         assert services.suggest("   ", "en") == []
         assert services.search("", "en").total == 0
         assert services.suggest("the", "en") == []
+
+
+def test_searching_every_language_ignores_any_languages_stop_words(app):
+    """English function words must not rank a German article above the English answer."""
+    from portal.search import services
+    from portal.search.querying import without_any_stop_words
+    from tests.search_helpers import add_article
+
+    assert without_any_stop_words("How can I delete my account", ("en", "de")).split() == ["delete", "account"]
+    assert without_any_stop_words("how can I del", ("en", "de")).split() == ["del"]  # the typed word stays
+    assert without_any_stop_words("how can I?", ("en", "de")) == "how can I?"  # nothing left: keep it whole
+    add_article(app, title="Delete your account", body="Open settings and delete the account.", locale="en", slug="delete-account")
+    add_article(app, title="How do I allow Skype for Business", locale="de", slug="skype",
+                body="How can I allow Skype? Wie kann ich Skype for Business erlauben? How can I do it?")
+    with app.test_request_context():
+        found = services.suggest("How can I delete my account?", None, 2)
+    assert found[0]["slug"] == "delete-account"

@@ -13,6 +13,7 @@ contain more of them (and rarer ones) score higher.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from whoosh.query import NullQuery, Or, Query, Term
 
@@ -73,6 +74,28 @@ def query_terms(text: str, lang: str, *, as_you_type: bool = False) -> list[Term
     return terms
 
 
+@lru_cache(maxsize=8)
+def _stop_words_of(langs: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(stop_words(lang) for lang in langs))
+
+
+def without_any_stop_words(text: str, langs) -> str:
+    """``text`` without the words that are stop words in any of ``langs``.
+
+    For a search across languages: each language's analyzer drops only its
+    own stop words, so English "how can I" would count as rare, high-scoring
+    words in the German and Dutch fields (where articles quote English UI
+    text) and outrank the English article that answers the question. The
+    word being typed is kept; text made only of stop words is kept whole.
+    """
+    complete, partial = split_typed(text)
+    stop = _stop_words_of(tuple(langs))
+    kept = [word for word in words(complete) if word not in stop and fold(word) not in stop]
+    if not kept and not partial:
+        return text
+    return " ".join(kept) + (" " + partial if partial else " ")
+
+
 def article_query(text: str, lang: str, *, as_you_type: bool = False) -> Query:
     """The Whoosh query for ``text`` in ``lang`` (NullQuery if no word is left)."""
     terms = query_terms(text, lang, as_you_type=as_you_type)
@@ -91,6 +114,8 @@ def top_documents(searcher, text: str, langs, limit: int, *, as_you_type: bool =
     article corpus this cuts p95 several times for whole questions.
     """
     scored: list[tuple[float, int]] = []
+    if len(langs) > 1:
+        text = without_any_stop_words(text, langs)
     for lang in langs:
         terms = query_terms(text, lang, as_you_type=as_you_type)
         if not terms:
