@@ -100,6 +100,20 @@ def test_deferred_indexing_indexes_all_commits_once_at_the_end(app, monkeypatch)
         assert services.search("bulk", "en").total == 2
 
 
+def test_bulk_indexing_leaves_one_segment(app, monkeypatch):
+    """Queries pay per segment: after bulk work the index is merged into one."""
+    from portal.search import sync
+
+    monkeypatch.setattr(sync, "DEFERRED_BATCH", 2)
+    with app.app_context():
+        with services.deferred_indexing():
+            for number in range(7):
+                add_article(app, title=f"Bulk {number}")
+        with services.get_index().open().reader() as reader:
+            assert reader.doc_count() == 7
+            assert reader.is_atomic()  # a single segment, not a MultiReader
+
+
 def test_changes_flushed_before_commit_are_indexed(app):
     """kb's save_article flushes (for the revision) before it commits."""
     with app.app_context():

@@ -106,3 +106,5 @@ def deferred_indexing(index: SearchIndex):
         _deferred.ids = None
         for start in range(0, len(ids), DEFERRED_BATCH):
             index.sync_ids(ids[start:start + DEFERRED_BATCH])
+        if len(ids) > DEFERRED_BATCH:
+            index.optimize()  # bulk work leaves many segments; queries pay for each
