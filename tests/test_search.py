@@ -58,6 +58,14 @@ def test_results_come_from_the_page_language_with_other_languages_counted(app):
         assert {s["locale"] for s in services.suggest("outlook", None)} == {"nl", "de"}
 
 
+def test_other_languages_are_not_counted_for_the_page_languages_stop_words(app):
+    add_article(app, title="Skype erlauben", body="How can I do it? Wie kann ich Skype erlauben?",
+                locale="de", slug="skype")
+    with app.app_context():
+        english = services.search("how can I export my orders", "en")
+        assert english.total == 0 and english.other_locales == {}
+
+
 def test_title_words_outrank_body_words(app):
     add_article(app, title="Printer setup", body="Connect the barcode scanner first. " * 3, slug="body")
     add_article(app, title="Barcode scanner setup", body="Plug it in.", slug="title")

@@ -79,16 +79,17 @@ def _stop_words_of(langs: tuple[str, ...]) -> frozenset[str]:
     return frozenset().union(*(stop_words(lang) for lang in langs))
 
 
-def without_any_stop_words(text: str, langs) -> str:
+def without_any_stop_words(text: str, langs, *, as_you_type: bool = True) -> str:
     """``text`` without the words that are stop words in any of ``langs``.
 
     For a search across languages: each language's analyzer drops only its
     own stop words, so English "how can I" would count as rare, high-scoring
     words in the German and Dutch fields (where articles quote English UI
-    text) and outrank the English article that answers the question. The
-    word being typed is kept; text made only of stop words is kept whole.
+    text) and outrank the English article that answers the question. With
+    ``as_you_type`` the word being typed is kept; text made only of stop
+    words is kept whole.
     """
-    complete, partial = split_typed(text)
+    complete, partial = split_typed(text) if as_you_type else (text, None)
     stop = _stop_words_of(tuple(langs))
     kept = [word for word in words(complete) if word not in stop and fold(word) not in stop]
     if not kept and not partial:
@@ -115,7 +116,7 @@ def top_documents(searcher, text: str, langs, limit: int, *, as_you_type: bool =
     """
     scored: list[tuple[float, int]] = []
     if len(langs) > 1:
-        text = without_any_stop_words(text, langs)
+        text = without_any_stop_words(text, langs, as_you_type=as_you_type)
     for lang in langs:
         terms = query_terms(text, lang, as_you_type=as_you_type)
         if not terms:

@@ -22,7 +22,14 @@ from portal.search.analysis import all_languages
 from portal.search.index import CheckReport, RebuildReport, SearchIndex
 from portal.search.models import MAX_QUERY_CHARS as MAX_LOGGED_CHARS
 from portal.search.models import NoResultQuery
-from portal.search.querying import MAX_QUERY_CHARS, article_query, normalize, spelling_suggestion, top_documents
+from portal.search.querying import (
+    MAX_QUERY_CHARS,
+    article_query,
+    normalize,
+    spelling_suggestion,
+    top_documents,
+    without_any_stop_words,
+)
 from portal.search.schema import ARTICLE_TEXT, CATEGORY, CONTENT, LOCALE, SLUG, SUMMARY, TITLE, lang_field
 
 #: Characters of plain text shown under a suggestion.
@@ -164,7 +171,8 @@ def search(query: str, locale: str, page: int = 1, per_page: int = 10, category:
         for other in all_languages():
             if other == locale:
                 continue
-            other_query = article_query(text, other)
+            # the page language's stop words must not count as rare words of another
+            other_query = article_query(without_any_stop_words(text, (locale, other), as_you_type=False), other)
             if other_query is not NullQuery:
                 count = len(searcher.search(other_query, limit=1, optimize=False))
                 if count:
