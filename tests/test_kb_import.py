@@ -62,6 +62,8 @@ def test_good_file_is_imported_with_front_matter(app, tmp_path):
     ("---\ntitle: T\nstatus: live\n---\nbody", "status must be draft or published"),
     ("---\ntitle: T\ntags: {a: 1}\n---\nbody", "tags must be a list or comma-separated text"),
     ("---\ntitle: T\norder: first\n---\nbody", "order must be a whole number"),
+    ("---\ntitle: T\nquestions: {a: 1}\n---\nbody", "questions must be a list of questions"),
+    ("---\ntitle: T\nquestions: [ok, [nested]]\n---\nbody", "questions[2] must be text"),
     ("---\ntitle: T\nlocale: xx\n---\nbody", "locale 'xx' is not supported"),
     ("---\ntitle: T\nslug: '!!!'\n---\nbody", "has no letters or digits"),
     ("---\ntitle: T\nkind: recipe\n---\nbody", "unknown kind 'recipe'"),
@@ -126,6 +128,22 @@ def test_same_slug_from_two_files_is_a_clear_failure(app, tmp_path):
     report = run_import(app, tmp_path, locale="en")
     assert report.created == 1
     assert "already used by" in reasons(report)["b.md"]
+
+
+def test_questions_are_kept_in_order_without_duplicates_and_revised(app, tmp_path):
+    path = write(tmp_path, "q.md", "---\ntitle: Q\nquestions:\n  - Where is my  parcel?\n"
+                                   "  - Waar is mijn pakket?\n  - Where is my parcel?\n---\nBody")
+    run_import(app, tmp_path, locale="en")
+    with app.app_context():
+        article = session.scalar(select(Article))
+        assert article.questions == ["Where is my parcel?", "Waar is mijn pakket?"]
+    path.write_text("---\ntitle: Q\nquestions: Track my order\n---\nBody")
+    report = run_import(app, tmp_path, locale="en")
+    assert report.updated == 1  # a changed question list is a change readers' search sees
+    with app.app_context():
+        article = session.scalar(select(Article))
+        assert article.questions == ["Track my order"]
+        assert article.revisions[-1].meta["questions"] == ["Track my order"]
 
 
 def test_tags_as_comma_text_and_draft_status(app, tmp_path):

@@ -17,11 +17,12 @@ from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
 from portal.kb.models import ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED
 
-ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "summary", "status", "order"}
+ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "questions", "summary", "status", "order"}
 CATEGORY_KEYS = {"kind", "title", "slug", "locale", "summary", "order", "icon"}
 #: Column sizes (PostgreSQL enforces them; SQLite would not, so we check here).
 MAX_TITLE, MAX_CATEGORY_TITLE, MAX_SLUG, MAX_CATEGORY, MAX_TAG, MAX_ICON = 300, 200, 200, 120, 60, 40
 MAX_TAGS = 30
+MAX_QUESTIONS, MAX_QUESTION = 50, 300
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -96,6 +97,29 @@ def _order(meta: dict) -> int | None:
     return number
 
 
+def _questions(meta: dict) -> list[str]:
+    """``questions:``: a list of phrasings (one line each), duplicates dropped."""
+    value = meta.get("questions")
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ImportProblem(f"questions must be a list of questions, not {_kind(value)}")
+    questions: list[str] = []
+    for position, item in enumerate(value, start=1):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise ImportProblem(f"questions[{position}] must be text, not {_kind(item)}")
+        question = " ".join(str(item).split())
+        if len(question) > MAX_QUESTION:
+            raise ImportProblem(f"questions[{position}] is longer than {MAX_QUESTION} characters")
+        if question and question not in questions:
+            questions.append(question)
+    if len(questions) > MAX_QUESTIONS:
+        raise ImportProblem(f"at most {MAX_QUESTIONS} questions per article")
+    return questions
+
+
 def _tags(meta: dict) -> list[str]:
     value = meta.get("tags")
     if value is None or value == "":
@@ -165,6 +189,7 @@ class ArticleMeta:
     locale: str
     category: str = DEFAULT_CATEGORY
     tags: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
     summary: str | None = None
     status: str = STATUS_PUBLISHED
     order: int | None = None
@@ -191,6 +216,7 @@ def article_meta(source: SourceFile) -> ArticleMeta:
         locale=_locale(source),
         category=_slug(meta, "category", DEFAULT_CATEGORY, MAX_CATEGORY),
         tags=_tags(meta),
+        questions=_questions(meta),
         summary=_text(meta, "summary"),
         status=_status(meta),
         order=_order(meta),

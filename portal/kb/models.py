@@ -49,6 +49,9 @@ class Article(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     category_slug: Mapped[str] = mapped_column(String(120), default=DEFAULT_CATEGORY, index=True)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Other ways customers ask what this article answers (front matter ``questions:``);
+    #: search indexes them with a high weight.
+    questions: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=STATUS_PUBLISHED)
     #: Position within its category (front matter ``order``); welcome guides use it as the step number.
     position: Mapped[int | None] = mapped_column(Integer)

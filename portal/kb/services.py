@@ -102,13 +102,15 @@ def save_category(*, slug: str, locale: str, title: str, summary: str | None = N
 
 
 def save_article(*, slug: str, locale: str, title: str, body_md: str, category: str = DEFAULT_CATEGORY,
-                 tags=(), summary: str | None = None, status: str = STATUS_PUBLISHED, position: int | None = None,
+                 tags=(), questions=None, summary: str | None = None, status: str = STATUS_PUBLISHED,
+                 position: int | None = None,
                  extra: dict | None = None, source_path: str | None = None, source_hash: str | None = None,
                  author: str | None = None, note: str | None = None, commit: bool = True) -> tuple[Article, str]:
     """Create or update the article ``locale/slug``; returns it and created/updated/unchanged.
 
     A revision is stored whenever what readers see (title, body, status,
-    category, tags, summary, order) changed.
+    category, tags, questions, summary, order) changed. ``questions=None``
+    keeps what an existing article has (an editor without that field).
     """
     _check_slug(slug, "slug", metadata.MAX_SLUG)
     _check_slug(category, "category", metadata.MAX_CATEGORY)
@@ -121,8 +123,11 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
     if article is None:
         article = Article(slug=slug, locale=locale, body_md="", created_at=utcnow())
         session.add(article)
+    if questions is None:
+        questions = article.questions or []
     content = {"title": " ".join(title.split()), "body_md": body_md or "", "status": status,
-               "category_slug": category, "tags": list(tags), "summary": summary or None, "position": position}
+               "category_slug": category, "tags": list(tags), "questions": list(questions),
+               "summary": summary or None, "position": position}
     # None keeps what an existing article has: an edit in the staff editor keeps
     # the front matter extras and the link to the file it was imported from.
     bookkeeping = {key: value for key, value in
@@ -142,7 +147,8 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
         # via the many-to-one side: appending to article.revisions would load them all first
         session.add(ArticleRevision(
             article=article, title=article.title, body_md=article.body_md, status=status, author=author, note=note,
-            meta={"category": category, "tags": list(tags), "summary": summary, "order": position}))
+            meta={"category": category, "tags": list(tags), "questions": list(questions), "summary": summary,
+                  "order": position}))
     session.flush()
     signals.article_saved.send(current_app._get_current_object(), session=session, article=article)
     if commit:
@@ -180,7 +186,8 @@ def _pending_batch() -> list:
 def _apply_article(source: SourceFile, meta: metadata.ArticleMeta, digest: str) -> str:
     _article, outcome = save_article(
         slug=meta.slug, locale=meta.locale, title=meta.title, body_md=source.body, category=meta.category,
-        tags=meta.tags, summary=meta.summary, status=meta.status, position=meta.order, extra=meta.extra,
+        tags=meta.tags, questions=meta.questions, summary=meta.summary, status=meta.status, position=meta.order,
+        extra=meta.extra,
         source_path=str(source.path.resolve()), source_hash=digest, author=IMPORT_AUTHOR,
         note=f"imported from {source.path.name}", commit=False)
     return outcome
