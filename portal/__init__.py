@@ -57,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(root / "templates"),
         static_folder=str(root / "static"),
     )
+    from portal.templating import SHARED_BYTECODE_CACHE
+
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": SHARED_BYTECODE_CACHE}
     data_dir = Path((test_config or {}).get("DATA_DIR") or config_module.data_dir_from_environment())
     app.config.from_mapping(config_module.defaults(data_dir))
     app.config.from_pyfile(str(data_dir / "config.py"), silent=True)

@@ -300,3 +300,29 @@ def test_future_maintenance_file_is_scheduled_for_real(app, runner, tmp_path):
         [upcoming] = queries.upcoming_maintenance()
         assert upcoming.name == "Future upgrade" and upcoming.auto_start
     assert "2 unchanged" in runner.invoke(args=["import", str(tmp_path)]).output
+
+
+def test_future_maintenance_file_is_stored_with_its_key_in_one_transaction(app, runner, tmp_path, monkeypatch):
+    """A failure after the window was stored must not leave it without its file key (a re-import would
+    then schedule it twice): scheduling and the key are one commit."""
+    from sqlalchemy.orm import Session
+
+    (tmp_path / "00.md").write_text("---\nkind: component\nname: API\n---\n")
+    (tmp_path / "m.md").write_text("---\nkind: maintenance\nname: Future upgrade\nscheduled_for: 2031-01-01T22:00+01:00\n"
+                                   "scheduled_until: 2031-01-01T23:00+01:00\ncomponents: [api]\n---\nShort downtime.\n")
+    runner.invoke(args=["import", str(tmp_path / "00.md")])
+    commits = []
+    real_commit = Session.commit
+
+    def commit_once_then_fail(self):
+        commits.append(1)
+        if len(commits) > 1:
+            raise RuntimeError("the machine went down here")
+        return real_commit(self)
+
+    monkeypatch.setattr(Session, "commit", commit_once_then_fail)
+    runner.invoke(args=["import", str(tmp_path / "m.md")])
+    monkeypatch.undo()
+    runner.invoke(args=["import", str(tmp_path)])
+    with app.app_context():
+        assert [m.name for m in queries.upcoming_maintenance()] == ["Future upgrade"]

@@ -1,4 +1,5 @@
-"""Writing past incidents and maintenance (status as code): part of the write path.
+"""Writing past incidents and maintenance (status as code): part of the write path,
+built from :mod:`portal.status.timeline` like the live writes.
 
 A file describes a whole incident at once: its updates with their times, the
 component statuses it caused and a postmortem. :func:`store_past_incident`
@@ -20,10 +21,10 @@ from portal.db import utcnow
 from portal.status import history
 from portal.status.markup import render
 from portal.status.models import (
-    COMPLETED, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_IMPACT, MAINTENANCE_STATUSES, POSTMORTEM, RESOLVED,
+    COMPLETED, POSTMORTEM, RESOLVED,
     UNDER_MAINTENANCE, Component, Incident, IncidentUpdate,
 )
-from portal.status.services import StatusError, sort_timeline
+from portal.status.timeline import StatusError, check_impact, check_incident_status, sort_timeline
 
 
 @dataclass
@@ -49,19 +50,13 @@ class PastIncident:
 
 
 def validate(record: PastIncident) -> None:
-    allowed_status = MAINTENANCE_STATUSES if record.is_maintenance else INCIDENT_STATUSES
-    allowed_impact = (MAINTENANCE_IMPACT,) if record.is_maintenance else IMPACTS
     if not record.name.strip():
         raise StatusError(_("The file has no name."))
-    if record.impact not in allowed_impact:
-        raise StatusError(_("Unknown impact %(impact)s (use one of %(allowed)s).",
-                            impact=record.impact, allowed=", ".join(allowed_impact)))
+    check_impact(record.impact, maintenance=record.is_maintenance)
     if not record.updates:
         raise StatusError(_("An incident needs at least one update."))
     for update in record.updates:
-        if update.status not in allowed_status:
-            raise StatusError(_("Unknown status %(status)s (use one of %(allowed)s).",
-                                status=update.status, allowed=", ".join(allowed_status)))
+        check_incident_status(update.status, maintenance=record.is_maintenance)
     final = record.updates[-1].status
     if final not in (RESOLVED, COMPLETED):
         raise StatusError(_("Files hold past incidents: the last update must be resolved or completed."))

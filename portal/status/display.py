@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from portal.status.uptime import configured_timezone
+from portal.status.clock import configured_timezone
 
 LABELS = {
     # component statuses

@@ -171,12 +171,9 @@ def _schedule_future(key, meta, starts, ends, components, source) -> str:
     if existing is not None:
         return "unchanged"
     try:
-        maintenance = services.schedule_maintenance(
+        services.schedule_maintenance(
             str(meta.get("name") or ""), starts, ends, list(components), body=source.body.strip(),
-            notify=bool(meta.get("notify", False)), by="import")
+            notify=bool(meta.get("notify", False)), by="import", source_key=key, source_hash=_digest(source))
     except StatusError as exc:
         raise ImportProblem(str(exc)) from exc
-    maintenance.source_key = key
-    maintenance.source_hash = _digest(source)
-    db.session.commit()
     return "created"

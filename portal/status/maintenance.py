@@ -1,6 +1,7 @@
 """Scheduled maintenance: announce a window, start and complete it (by hand or
 by itself through :func:`tick`), switching the components to
-``under_maintenance`` and back. Part of the status write path; re-exported by
+``under_maintenance`` and back. Part of the status write path, built from
+:mod:`portal.status.timeline` like the incident writes; re-exported by
 :mod:`portal.status.services`.
 """
 from __future__ import annotations
@@ -16,16 +17,21 @@ from portal.status.models import (
     COMPLETED, IN_PROGRESS, MAINTENANCE_IMPACT, SCHEDULED, UNDER_MAINTENANCE, VERIFYING, Component, Incident,
     IncidentUpdate,
 )
-from portal.status.services import (
-    StatusError, _actor, _add_update, _check_incident_status, _default_body, _resolve_components,
-    _restored_statuses, _session, post_update,
+from portal.status.timeline import (
+    StatusError, actor, add_update, check_incident_status, default_body, resolve_components, restored_statuses,
+    session,
 )
 
 
 def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: datetime, components=(),
                          body: str = "", auto_start: bool = True, auto_complete: bool = True,
-                         notify: bool = True, by=None) -> Incident:
-    """Announce a maintenance window; :func:`tick` starts and completes it."""
+                         notify: bool = True, by=None, source_key: str | None = None,
+                         source_hash: str | None = None) -> Incident:
+    """Announce a maintenance window; :func:`tick` starts and completes it.
+
+    ``source_key``/``source_hash`` tie it to the ``incidents/`` file it came
+    from, in the same transaction (a re-import then finds it).
+    """
     name = (name or "").strip()
     if not name:
         raise StatusError(_("Maintenance needs a name."))
@@ -34,17 +40,17 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
         raise StatusError(_("Give the start and end of the window with a time zone."))
     if scheduled_until <= scheduled_for:
         raise StatusError(_("The maintenance window must end after it starts."))
-    chosen = _resolve_components({c: UNDER_MAINTENANCE for c in components})
-    sess = _session()
+    chosen = resolve_components({c: UNDER_MAINTENANCE for c in components})
+    sess = session()
     now = utcnow()
     maintenance = Incident(name=name, impact=MAINTENANCE_IMPACT, status=SCHEDULED, is_maintenance=True,
                            scheduled_for=scheduled_for, scheduled_until=scheduled_until,
                            auto_start=auto_start, auto_complete=auto_complete, created_at=now,
-                           updated_at=now, created_by=_actor(by),
+                           updated_at=now, created_by=actor(by), source_key=source_key, source_hash=source_hash,
                            component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen})
     maintenance.components = list(chosen)
     sess.add(maintenance)
-    update = _add_update(sess, maintenance, SCHEDULED, body or _default_body(SCHEDULED), {}, notify, by, now)
+    update = add_update(sess, maintenance, SCHEDULED, body or default_body(SCHEDULED), {}, notify, by, now)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event="scheduled", notify=notify)
     sess.commit()
@@ -53,10 +59,10 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
 
 def post_maintenance_update(maintenance: Incident, status: str, body: str, notify: bool, by,
                              at: datetime | None) -> IncidentUpdate:
-    _check_incident_status(maintenance, status, maintenance=True)
+    check_incident_status(status, maintenance=True)
     if maintenance.status == COMPLETED:
         raise StatusError(_("This maintenance is completed."))
-    sess = _session()
+    sess = session()
     at = at or utcnow()
     statuses: dict[Component, str] = {}
     event = "updated"
@@ -65,9 +71,9 @@ def post_maintenance_update(maintenance: Incident, status: str, body: str, notif
         maintenance.started_at = at
         event = "started"
     elif status == COMPLETED:
-        statuses = _restored_statuses(sess, maintenance)
+        statuses = restored_statuses(sess, maintenance)
         event = "completed"
-    update = _add_update(sess, maintenance, status, body or _default_body(status), statuses, notify, by, at)
+    update = add_update(sess, maintenance, status, body or default_body(status), statuses, notify, by, at)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event=event, notify=notify)
     sess.commit()
@@ -83,7 +89,7 @@ def tick(now: datetime | None = None) -> list[tuple[Incident, str]]:
     so a window starts and completes once, with one notification each.
     """
     now = now or utcnow()
-    sess = _session()
+    sess = session()
     due_ids = sess.scalars(select(Incident.id).where(
         Incident.is_maintenance.is_(True),
         ((Incident.status == SCHEDULED) & Incident.auto_start.is_(True) & (Incident.scheduled_for <= now))
@@ -96,15 +102,16 @@ def tick(now: datetime | None = None) -> list[tuple[Incident, str]]:
         maintenance = _claim(sess, incident_id, (SCHEDULED,))
         if maintenance is not None:
             if maintenance.auto_start and maintenance.scheduled_for <= now:
-                post_update(maintenance, IN_PROGRESS, "", notify=True,
-                            at=max(maintenance.scheduled_for, maintenance.created_at))
+                post_maintenance_update(maintenance, IN_PROGRESS, "", notify=True, by=None,
+                                        at=max(maintenance.scheduled_for, maintenance.created_at))
                 changed.append((maintenance, "started"))
             else:
                 sess.rollback()
         maintenance = _claim(sess, incident_id, (IN_PROGRESS, VERIFYING))
         if maintenance is not None:
             if maintenance.auto_complete and maintenance.scheduled_until <= now:
-                post_update(maintenance, COMPLETED, "", notify=True, at=maintenance.scheduled_until)
+                post_maintenance_update(maintenance, COMPLETED, "", notify=True, by=None,
+                                        at=maintenance.scheduled_until)
                 changed.append((maintenance, "completed"))
             else:
                 sess.rollback()
@@ -129,7 +136,7 @@ def _claim(sess, incident_id: int, statuses: tuple[str, ...]) -> Incident | None
 
 def next_transition(sess=None) -> datetime | None:
     """When :func:`tick` next has work: lets callers skip it until then."""
-    sess = sess or _session()
+    sess = sess or session()
     starts = sess.scalar(select(func.min(Incident.scheduled_for)).where(
         Incident.is_maintenance.is_(True), Incident.status == SCHEDULED, Incident.auto_start.is_(True)))
     ends = sess.scalar(select(func.min(Incident.scheduled_until)).where(

@@ -17,13 +17,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
 
-# Component statuses, best first (Statuspage's values).
+# Component statuses (Statuspage's values), in the order forms list them.
 OPERATIONAL = "operational"
 DEGRADED = "degraded_performance"
 PARTIAL_OUTAGE = "partial_outage"
 MAJOR_OUTAGE = "major_outage"
 UNDER_MAINTENANCE = "under_maintenance"
 COMPONENT_STATUSES = (OPERATIONAL, DEGRADED, PARTIAL_OUTAGE, MAJOR_OUTAGE, UNDER_MAINTENANCE)
+
+#: Component statuses from best to worst: the one rule for "which status wins"
+#: (two open incidents on one component, a group's status, a day's worst).
+#: Planned maintenance is better than any unplanned trouble.
+SEVERITY = {OPERATIONAL: 0, UNDER_MAINTENANCE: 1, DEGRADED: 2, PARTIAL_OUTAGE: 3, MAJOR_OUTAGE: 4}
+
+
+def worst_status(statuses, default: str = OPERATIONAL) -> str:
+    """The worst of some component statuses (``default`` for none)."""
+    return max(statuses, key=SEVERITY.__getitem__, default=default)
 
 # Incident impacts, least first.
 IMPACTS = ("none", "minor", "major", "critical")

@@ -15,40 +15,25 @@ from datetime import datetime, timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal import db, signals
+from portal import signals
 from portal.db import utcnow
 from portal.status import history
+from portal.status.maintenance import next_transition, post_maintenance_update, schedule_maintenance, tick
 from portal.status.markup import render
 from portal.status.models import (
-    CLOSED_STATUSES, COMPLETED, COMPONENT_STATUSES, DEGRADED, IMPACTS, IN_PROGRESS, INCIDENT_STATUSES,
-    MAINTENANCE_IMPACT, MAINTENANCE_STATUSES, MAJOR_OUTAGE, MONITORING, OPERATIONAL, PARTIAL_OUTAGE,
-    POSTMORTEM, RESOLVED, SCHEDULED, UNDER_MAINTENANCE, VERIFYING, Component, ComponentGroup, Incident,
+    CLOSED_STATUSES, COMPLETED, OPERATIONAL, POSTMORTEM, RESOLVED, Component, ComponentGroup, Incident,
     IncidentUpdate,
 )
-
-
-class StatusError(ValueError):
-    """Bad input an operator can fix; the message says how."""
-
+from portal.status.timeline import (
+    StatusError, actor, add_update, apply_status, check_component_status, check_impact, check_incident_status,
+    default_body, default_impact, find_component, resolve_components, restored_statuses, session, sort_timeline,
+)
 
 _CODE_CHARS = re.compile(r"[^a-z0-9]+")
-
-# Worse statuses win when two open incidents touch one component.
-_SEVERITY = {OPERATIONAL: 0, UNDER_MAINTENANCE: 1, DEGRADED: 2, PARTIAL_OUTAGE: 3, MAJOR_OUTAGE: 4}
 
 
 def make_code(name: str) -> str:
     return _CODE_CHARS.sub("-", name.lower()).strip("-")[:80] or "component"
-
-
-def _actor(by) -> str | None:
-    if by is None:
-        return None
-    return getattr(by, "email", None) or str(by)
-
-
-def _session():
-    return db.get_session()
 
 
 # --- components -----------------------------------------------------------------
@@ -57,7 +42,7 @@ def create_group(name: str, position: int = 100, description: str | None = None)
     name = (name or "").strip()
     if not name:
         raise StatusError(_("A group needs a name."))
-    sess = _session()
+    sess = session()
     if sess.scalar(select(ComponentGroup).where(ComponentGroup.name == name)):
         raise StatusError(_("A group named %(name)s exists already.", name=name))
     group = ComponentGroup(name=name, position=position, description=description)
@@ -67,7 +52,7 @@ def create_group(name: str, position: int = 100, description: str | None = None)
 
 
 def get_or_create_group(name: str, position: int | None = None) -> ComponentGroup:
-    sess = _session()
+    sess = session()
     group = sess.scalar(select(ComponentGroup).where(ComponentGroup.name == name))
     if group is None:
         return create_group(name, position if position is not None else 100)
@@ -86,9 +71,9 @@ def create_component(name: str, code: str | None = None, *, group: ComponentGrou
     name = (name or "").strip()
     if not name:
         raise StatusError(_("A component needs a name."))
-    _check_component_status(status)
+    check_component_status(status)
     code = make_code(code or name)
-    sess = _session()
+    sess = session()
     if sess.scalar(select(Component).where(Component.code == code)):
         raise StatusError(_("A component with the code %(code)s exists already.", code=code))
     now = utcnow()
@@ -111,69 +96,19 @@ def update_component(component: Component, **fields) -> Component:
     for key, value in fields.items():
         setattr(component, key, value)
     component.updated_at = utcnow()
-    _session().commit()
+    session().commit()
     return component
 
 
 def set_component_status(component: Component, status: str, at: datetime | None = None) -> Component:
     """Set a status by hand (no incident); recorded in the history."""
-    _check_component_status(status)
-    _apply_status(_session(), component, status, at or utcnow())
-    _session().commit()
+    check_component_status(status)
+    apply_status(session(), component, status, at or utcnow())
+    session().commit()
     return component
 
 
-def find_component(ref: str) -> Component | None:
-    """By code, public id or name (case-insensitive): what the CLI and APIs accept."""
-    sess = _session()
-    ref = (ref or "").strip()
-    return (sess.scalar(select(Component).where(Component.code == ref.lower()))
-            or sess.scalar(select(Component).where(Component.public_id == ref))
-            or sess.scalar(select(Component).where(func.lower(Component.name) == ref.lower())))
-
-
-def _check_component_status(status: str) -> None:
-    if status not in COMPONENT_STATUSES:
-        raise StatusError(_("Unknown component status %(status)s (use one of %(allowed)s).",
-                            status=status, allowed=", ".join(COMPONENT_STATUSES)))
-
-
-def _apply_status(sess, component: Component, status: str, at: datetime) -> dict | None:
-    """Change one component's status; returns Statuspage's affected_components entry."""
-    old = component.status
-    if old == status:
-        return None
-    component.status = status
-    component.updated_at = utcnow()
-    history.record_change(sess, component, status, at)
-    return {"code": component.public_id, "name": component.name, "old_status": old, "new_status": status}
-
-
-def _resolve_components(statuses) -> dict[Component, str]:
-    """Accept {Component|code|public id: status} and check every entry."""
-    resolved: dict[Component, str] = {}
-    for ref, status in (statuses or {}).items():
-        component = ref if isinstance(ref, Component) else find_component(str(ref))
-        if component is None:
-            raise StatusError(_("There is no component %(ref)s.", ref=ref))
-        _check_component_status(status)
-        resolved[component] = status
-    return resolved
-
-
 # --- incidents ------------------------------------------------------------------
-
-def _check_incident_status(incident: Incident | None, status: str, maintenance: bool) -> None:
-    allowed = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
-    if status not in allowed:
-        raise StatusError(_("Unknown status %(status)s (use one of %(allowed)s).",
-                            status=status, allowed=", ".join(allowed)))
-
-
-def default_impact(statuses: dict[Component, str]) -> str:
-    worst = max((_SEVERITY[s] for s in statuses.values()), default=0)
-    return "major" if worst >= _SEVERITY[MAJOR_OUTAGE] else "minor" if worst >= _SEVERITY[DEGRADED] else "none"
-
 
 def create_incident(name: str, impact: str | None = None, components=None, body: str = "",
                     status: str = "investigating", notify: bool = True, by=None,
@@ -182,21 +117,19 @@ def create_incident(name: str, impact: str | None = None, components=None, body:
     name = (name or "").strip()
     if not name:
         raise StatusError(_("An incident needs a name."))
-    _check_incident_status(None, status, maintenance=False)
+    check_incident_status(status, maintenance=False)
     if status in CLOSED_STATUSES:
         raise StatusError(_("A new incident cannot start resolved."))
-    statuses = _resolve_components(components)
+    statuses = resolve_components(components)
     impact = impact or default_impact(statuses)
-    if impact not in IMPACTS:
-        raise StatusError(_("Unknown impact %(impact)s (use one of %(allowed)s).",
-                            impact=impact, allowed=", ".join(IMPACTS)))
-    sess = _session()
+    check_impact(impact, maintenance=False)
+    sess = session()
     at = at or utcnow()
     incident = Incident(name=name, impact=impact, status=status, is_maintenance=False, created_at=at,
-                        updated_at=at, started_at=at, created_by=_actor(by), monitoring_key=monitoring_key,
+                        updated_at=at, started_at=at, created_by=actor(by), monitoring_key=monitoring_key,
                         component_statuses={})
     sess.add(incident)
-    update = _add_update(sess, incident, status, body or _default_body(status), statuses, notify, by, at)
+    update = add_update(sess, incident, status, body or default_body(status), statuses, notify, by, at)
     signals.incident_event.send(incident, session=sess, incident=incident, update=update,
                                 event="created", notify=notify)
     sess.commit()
@@ -208,15 +141,15 @@ def post_update(incident: Incident, status: str, body: str = "", components=None
     """Add an update to the timeline; resolving restores the components."""
     if incident.is_maintenance:
         return post_maintenance_update(incident, status, body, notify, by, at)
-    _check_incident_status(incident, status, maintenance=False)
+    check_incident_status(status, maintenance=False)
     if incident.is_closed:
         raise StatusError(_("This incident is resolved; it takes a postmortem, not updates."))
-    sess = _session()
+    sess = session()
     at = at or utcnow()
-    statuses = _resolve_components(components)
+    statuses = resolve_components(components)
     if status == RESOLVED:
-        statuses = {**_restored_statuses(sess, incident), **statuses}
-    update = _add_update(sess, incident, status, body or _default_body(status), statuses, notify, by, at)
+        statuses = {**restored_statuses(sess, incident), **statuses}
+    update = add_update(sess, incident, status, body or default_body(status), statuses, notify, by, at)
     signals.incident_event.send(incident, session=sess, incident=incident, update=update,
                                 event="resolved" if status == RESOLVED else "updated", notify=notify)
     sess.commit()
@@ -237,13 +170,10 @@ def edit_incident(incident: Incident, name: str | None = None, impact: str | Non
             raise StatusError(_("An incident needs a name."))
         incident.name = name.strip()
     if impact is not None:
-        allowed = (MAINTENANCE_IMPACT,) if incident.is_maintenance else IMPACTS
-        if impact not in allowed:
-            raise StatusError(_("Unknown impact %(impact)s (use one of %(allowed)s).",
-                                impact=impact, allowed=", ".join(allowed)))
+        check_impact(impact, maintenance=incident.is_maintenance)
         incident.impact = impact
     incident.updated_at = utcnow()
-    _session().commit()
+    session().commit()
     return incident
 
 
@@ -253,7 +183,7 @@ def add_postmortem(incident: Incident, body: str, by=None, notify: bool = False)
         raise StatusError(_("Only a resolved incident can have a postmortem."))
     if not (body or "").strip():
         raise StatusError(_("The postmortem is empty."))
-    sess = _session()
+    sess = session()
     now = utcnow()
     incident.postmortem_body = body
     incident.postmortem_html, _text = render(body)
@@ -266,70 +196,13 @@ def add_postmortem(incident: Incident, body: str, by=None, notify: bool = False)
     return incident
 
 
-def _default_body(status: str) -> str:
-    return {
-        "investigating": _("We are investigating this issue."),
-        "identified": _("The issue has been identified and a fix is being implemented."),
-        "monitoring": _("A fix has been implemented and we are monitoring the results."),
-        RESOLVED: _("This incident has been resolved."),
-        SCHEDULED: _("Maintenance is scheduled."),
-        IN_PROGRESS: _("Scheduled maintenance is currently in progress."),
-        VERIFYING: _("Maintenance is being verified."),
-        COMPLETED: _("The scheduled maintenance has been completed."),
-    }.get(status, "")
-
-
-def _add_update(sess, incident: Incident, status: str, body: str, statuses: dict[Component, str],
-                notify: bool, by, at: datetime) -> IncidentUpdate:
-    affected = []
-    for component, component_status in statuses.items():
-        if component not in incident.components:
-            incident.components.append(component)
-        incident.component_statuses = {**incident.component_statuses, str(component.id): component_status}
-        entry = _apply_status(sess, component, component_status, at)
-        if entry:
-            affected.append(entry)
-    html, _text = render(body)
-    update = IncidentUpdate(incident=incident, status=status, body=body, body_html=html,
-                            affected_components=affected, deliver_notifications=notify,
-                            created_by=_actor(by), created_at=utcnow(), updated_at=utcnow(), display_at=at)
-    sess.add(update)
-    incident.status = status
-    incident.updated_at = max(at, utcnow())
-    if status == MONITORING and incident.monitoring_at is None:
-        incident.monitoring_at = at
-    if status in (RESOLVED, COMPLETED):
-        incident.resolved_at = at
-    sess.flush()
-    sort_timeline(incident)
-    return update
-
-
-def sort_timeline(incident: Incident) -> None:
-    """Keep the loaded timeline newest first (the relationship's order), also
-    for updates added in this session, which SQLAlchemy appends at the end."""
-    incident.updates.sort(key=lambda u: (u.display_at, u.id or 0), reverse=True)
-
-
-def _restored_statuses(sess, incident: Incident) -> dict[Component, str]:
-    """What the incident's components go back to: operational, or what other open incidents say."""
-    others = sess.scalars(select(Incident).where(Incident.id != incident.id,
-                                                  Incident.status.not_in(CLOSED_STATUSES + (SCHEDULED,)))).all()
-    restored = {}
-    for component in incident.components:
-        claimed = [o.component_statuses.get(str(component.id)) for o in others]
-        claimed = [s for s in claimed if s]
-        restored[component] = max(claimed, key=_SEVERITY.__getitem__) if claimed else OPERATIONAL
-    return restored
-
-
 def last_changed() -> tuple[datetime | None, str]:
     """``(time of the last change, token)``: the status data's version for ETags and caches.
 
     One round trip. The token also counts rows, so a change in the same
     microsecond (frozen clocks in tests) still changes it.
     """
-    row = _session().execute(select(
+    row = session().execute(select(
         select(func.max(Incident.updated_at)).scalar_subquery(),
         select(func.max(Component.updated_at)).scalar_subquery(),
         select(func.max(ComponentGroup.updated_at)).scalar_subquery(),
@@ -345,13 +218,8 @@ def last_changed() -> tuple[datetime | None, str]:
     return at, token
 
 
-# Scheduled maintenance lives in its own module; its functions belong to this API.
-from portal.status.maintenance import (  # noqa: E402
-    next_transition, post_maintenance_update, schedule_maintenance, tick,
-)
-
 __all__ = [
     "StatusError", "add_postmortem", "create_component", "create_group", "create_incident", "edit_incident",
     "find_component", "get_or_create_group", "last_changed", "make_code", "next_transition", "post_update",
-    "resolve", "schedule_maintenance", "set_component_status", "tick", "update_component",
+    "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "tick", "update_component",
 ]

@@ -17,7 +17,7 @@ from portal.status.forms import (
     PostmortemForm, UpdateForm, component_choices,
 )
 from portal.status.services import StatusError
-from portal.status.uptime import configured_timezone
+from portal.status.clock import configured_timezone
 from wtforms.fields.choices import SelectChoice
 
 staff_bp = Blueprint("status_staff", __name__)

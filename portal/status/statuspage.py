@@ -11,7 +11,7 @@ import hashlib
 from flask import current_app, url_for
 
 from portal.status.display import STATUSPAGE_DESCRIPTIONS, iso_local
-from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate
+from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate, worst_status
 
 
 def page_id() -> str:
@@ -53,7 +53,7 @@ def component(item: Component) -> dict:
 
 def group(item: ComponentGroup, members: list[Component]) -> dict:
     """A group is a component with ``group: true`` and the ids of its members."""
-    worst = _worst_status(members)
+    worst = worst_status(m.status for m in members)
     return {
         "id": item.public_id,
         "name": item.name,
@@ -70,13 +70,6 @@ def group(item: ComponentGroup, members: list[Component]) -> dict:
         "only_show_if_degraded": False,
         "components": [m.public_id for m in members],
     }
-
-
-_ORDER = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
-
-
-def _worst_status(members: list[Component]) -> str:
-    return max((m.status for m in members), key=_ORDER.index, default="operational")
 
 
 def components(groups: list[ComponentGroup], loose: list[Component]) -> list[dict]:

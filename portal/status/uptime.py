@@ -15,19 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from portal import db
 from portal.db import utcnow
+from portal.status.clock import configured_timezone
+from portal.status.display import status_date
 from portal.status.models import (
-    DEGRADED, MAJOR_OUTAGE, OPERATIONAL, PARTIAL_OUTAGE, UNDER_MAINTENANCE, ComponentStatusPeriod,
+    DEGRADED, MAJOR_OUTAGE, OPERATIONAL, PARTIAL_OUTAGE, UNDER_MAINTENANCE, ComponentStatusPeriod, worst_status,
 )
 
 #: Share of a second in each status that counts as up; maintenance is not counted at all.
 WEIGHTS = {OPERATIONAL: 1.0, DEGRADED: 1.0, PARTIAL_OUTAGE: 0.7, MAJOR_OUTAGE: 0.0}
-_WORSE = [OPERATIONAL, UNDER_MAINTENANCE, DEGRADED, PARTIAL_OUTAGE, MAJOR_OUTAGE]
 
 DAYS = 90
 
@@ -71,10 +71,6 @@ class ComponentUptime:
         return 100.0 * sum(d.up_seconds for d in self.days) / counted
 
 
-def configured_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-
-
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC start and end of a local calendar day (23 or 25 hours around DST)."""
     start = datetime.combine(day, time(), tzinfo=tz).astimezone(timezone.utc)
@@ -90,8 +86,7 @@ def _add(bucket: DayUptime, status: str, seconds: float) -> None:
     else:
         bucket.counted_seconds += seconds
         bucket.up_seconds += seconds * WEIGHTS.get(status, 1.0)
-    if bucket.worst is None or _WORSE.index(status) > _WORSE.index(bucket.worst):
-        bucket.worst = status
+    bucket.worst = status if bucket.worst is None else worst_status((bucket.worst, status))
 
 
 def daily_uptime(component_ids, days: int = DAYS, now: datetime | None = None,
@@ -132,8 +127,6 @@ def uptime_bars(component_ids) -> dict[int, dict]:
     The text is both the bar's tooltip and its text alternative; day names are
     formatted once per page, not once per bar.
     """
-    from portal.status.display import status_date  # display imports this module
-
     results = daily_uptime(component_ids)
     if not results:
         return {}

@@ -317,15 +317,30 @@ def parse_config(raw, source: str = "tickets.yaml") -> TicketsConfig:
     )
 
 
+#: libyaml's safe loader when PyYAML was built with it (about 50x faster), else the pure-Python one.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Parsed files by (path, mtime, size): every app in a process (tests build hundreds) shares one parse.
+#: The config is frozen dataclasses, so sharing it is safe.
+_PARSED: dict[tuple, TicketsConfig] = {}
+
+
 def load_config(path: Path | str) -> TicketsConfig:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _PARSED:
+            return _PARSED[key]
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
     except OSError as err:
         raise ConfigError(str(path), [f"cannot be read ({err.strerror})"]) from err
     except yaml.YAMLError as err:
         raise ConfigError(str(path), [f"is not valid YAML: {err}"]) from err
-    return parse_config(raw, str(path))
+    config = parse_config(raw, str(path))
+    if len(_PARSED) > 32:  # a long-lived process editing its file: keep the newest few
+        _PARSED.clear()
+    _PARSED[key] = config
+    return config
 
 
 def config_path(app: Flask) -> Path:
