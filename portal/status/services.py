@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from portal import db, signals
 from portal.db import utcnow
 from portal.status import history
-from portal.status.markup import render
+from portal.status.markup import MarkdownRefused, render
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, COMPONENT_STATUSES, DEGRADED, IMPACTS, IN_PROGRESS, INCIDENT_STATUSES,
     MAINTENANCE_IMPACT, MAINTENANCE_STATUSES, MAJOR_OUTAGE, MONITORING, OPERATIONAL, PARTIAL_OUTAGE,
@@ -256,7 +256,7 @@ def add_postmortem(incident: Incident, body: str, by=None, notify: bool = False)
     sess = _session()
     now = utcnow()
     incident.postmortem_body = body
-    incident.postmortem_html, _text = render(body)
+    incident.postmortem_html, _text = _render(body)
     incident.postmortem_published_at = incident.postmortem_published_at or now
     incident.status = POSTMORTEM
     incident.updated_at = now
@@ -264,6 +264,13 @@ def add_postmortem(incident: Incident, body: str, by=None, notify: bool = False)
                                 event="postmortem", notify=notify)
     sess.commit()
     return incident
+
+
+def _render(body: str) -> tuple[str, str]:
+    try:
+        return render(body)
+    except MarkdownRefused as exc:  # too long or too deeply nested: the writer's to fix
+        raise StatusError(str(exc)) from exc
 
 
 def _default_body(status: str) -> str:
@@ -289,7 +296,7 @@ def _add_update(sess, incident: Incident, status: str, body: str, statuses: dict
         entry = _apply_status(sess, component, component_status, at)
         if entry:
             affected.append(entry)
-    html, _text = render(body)
+    html, _text = _render(body)
     update = IncidentUpdate(incident=incident, status=status, body=body, body_html=html,
                             affected_components=affected, deliver_notifications=notify,
                             created_by=_actor(by), created_at=utcnow(), updated_at=utcnow(), display_at=at)
