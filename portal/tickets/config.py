@@ -17,11 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from flask import Flask, current_app
 
+from portal import safe_yaml
 from portal.config import SUPPORTED_LOCALES
 from portal.tickets.hours import WEEKDAYS, ResponseTarget, Schedule
 from portal.tickets.spec import FIELD_TYPES, FieldSpec, FormSpec, Option, Text, TicketsConfig, UrgencyOption
 
 DEFAULT_PATH = Path(__file__).with_name("tickets.yaml")
+#: The shipped file is ~12 KB; a config far beyond that is a mistake.
+MAX_CONFIG_CHARS = 1024 * 1024
 
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 10_000, "email": 254, "url": 500}
 #: Field names the form itself uses (urgency, callback, honeypot, PII choice).
@@ -320,7 +323,7 @@ def parse_config(raw, source: str = "tickets.yaml") -> TicketsConfig:
 def load_config(path: Path | str) -> TicketsConfig:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.load(path.read_text(encoding="utf-8"), max_chars=MAX_CONFIG_CHARS, what="tickets.yaml")
     except OSError as err:
         raise ConfigError(str(path), [f"cannot be read ({err.strerror})"]) from err
     except yaml.YAMLError as err:
