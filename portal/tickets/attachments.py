@@ -14,6 +14,7 @@ never served by the web server and a customer's file name never reaches disk.
 """
 from __future__ import annotations
 
+import hmac
 import io
 import json
 import logging
@@ -25,7 +26,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.tickets import image_metadata
@@ -190,23 +193,31 @@ def remove_folder(upload_dir: str | Path, reference: str) -> None:
 
 
 # -- files kept while the form is sent back ---------------------------------
-# When a form comes back with an error or the personal-data question, the
-# checked files wait under a random token so the customer need not attach
-# them again. Unclaimed ones are deleted after PENDING_HOURS.
+# When a form comes back (an error, the personal-data question, a busy
+# database) the checked files wait in a random folder so the customer need
+# not attach them again. The form carries a signed token naming the folder,
+# the browser session and the form: it expires after PENDING_HOURS and gives
+# nothing to another browser or form. Unclaimed folders are deleted after
+# PENDING_HOURS.
 
 PENDING_HOURS = 6
-PENDING_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+PENDING_FOLDER = re.compile(r"^[0-9a-f]{32}$")
+_KEPT_SALT = "portal.tickets.kept-files"
 
 
 def _pending_root(upload_dir: str | Path) -> Path:
     return Path(upload_dir) / "tickets" / "_pending"
 
 
-def keep_for_resend(upload_dir: str | Path, files: list[CheckedFile]) -> str:
-    """Store checked files until the form is sent again; returns their token."""
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_KEPT_SALT)
+
+
+def keep_for_resend(upload_dir: str | Path, files: list[CheckedFile], *, owner: str, form_slug: str) -> str:
+    """Store checked files until the form is sent again; returns the signed token."""
     prune_pending(upload_dir)
-    token = secrets.token_hex(16)
-    folder = _pending_root(upload_dir) / token
+    folder_name = secrets.token_hex(16)
+    folder = _pending_root(upload_dir) / folder_name
     folder.mkdir(parents=True)
     manifest = []
     for index, checked in enumerate(files):
@@ -215,14 +226,31 @@ def keep_for_resend(upload_dir: str | Path, files: list[CheckedFile]) -> str:
         manifest.append({"file": name, "field_name": checked.field_name, "original_name": checked.original_name,
                          "content_type": checked.content_type, "extension": checked.extension})
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return token
+    return _signer().dumps({"d": folder_name, "o": owner, "f": form_slug})
 
 
-def kept_files(upload_dir: str | Path, token: str | None) -> list[CheckedFile]:
-    """The files kept under ``token`` (none for an unknown, expired or forged token)."""
-    if not token or not PENDING_TOKEN.match(token):
+def _kept_folder(upload_dir: str | Path, token: str | None, owner: str, form_slug: str) -> Path | None:
+    """The folder a token names, if it is genuine, recent and for this browser and form."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = _signer().loads(token, max_age=PENDING_HOURS * 3600)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("d", "o", "f")):
+        return None
+    if not (hmac.compare_digest(data["o"].encode(), owner.encode()) and data["f"] == form_slug):
+        return None
+    if not PENDING_FOLDER.match(data["d"]):
+        return None
+    return _pending_root(upload_dir) / data["d"]
+
+
+def kept_files(upload_dir: str | Path, token: str | None, *, owner: str, form_slug: str) -> list[CheckedFile]:
+    """The files kept under ``token`` (none for a forged, expired or someone else's token)."""
+    folder = _kept_folder(upload_dir, token, owner, form_slug)
+    if folder is None:
         return []
-    folder = _pending_root(upload_dir) / token
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         return [CheckedFile(item["field_name"], item["original_name"], item["content_type"], item["extension"],
@@ -231,9 +259,10 @@ def kept_files(upload_dir: str | Path, token: str | None) -> list[CheckedFile]:
         return []
 
 
-def forget_kept(upload_dir: str | Path, token: str | None) -> None:
-    if token and PENDING_TOKEN.match(token):
-        shutil.rmtree(_pending_root(upload_dir) / token, ignore_errors=True)
+def forget_kept(upload_dir: str | Path, token: str | None, *, owner: str, form_slug: str) -> None:
+    folder = _kept_folder(upload_dir, token, owner, form_slug)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def prune_pending(upload_dir: str | Path, now: float | None = None) -> int:
