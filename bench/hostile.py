@@ -16,7 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_BENCH = Path(__file__).resolve().parent
+# bench/http.py would shadow the standard library's http package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
 
 from PIL import Image, ImageOps  # noqa: E402
 
@@ -65,6 +68,10 @@ def markdown_inputs(smoke: bool) -> list[tuple[str, str]]:
     n = 400 if smoke else 2000
     return [
         (f"'[' * {n * 10} + 'a' + '](x)' * {n * 5 // 2}", "[" * (n * 10) + "a" + "](x)" * (n * 5 // 2)),
+        (f"'[a](' * {n * 2}", "[a](" * (n * 2)),
+        (f"'<http://' * {n * 2}", "<http://" * (n * 2)),
+        (f"'*a* ' * {n * 10}", "*a* " * (n * 10)),
+        (f"'&amp; ' * {n * 10}", "&amp; " * (n * 10)),
         (f"'[' * {n} + 'a'", "[" * n + "a"),
         (f"'*' * {n * 5} + 'a' + '*' * {n * 5}", "*" * (n * 5) + "a" + "*" * (n * 5)),
         (f"'`' * {n * 5} + 'a'", "`" * (n * 5) + "a"),
@@ -73,11 +80,39 @@ def markdown_inputs(smoke: bool) -> list[tuple[str, str]]:
     ]
 
 
+def _plain_markdown(text: str, out) -> None:
+    import markdown
+
+    start = time.process_time()
+    try:
+        markdown.markdown(text)
+    except RecursionError:
+        out.put(-1.0)
+        return
+    out.put(time.process_time() - start)
+
+
+def plain_markdown_cpu(text: str, limit: float) -> str:
+    """Plain Python-Markdown's CPU time, in a child process killed after ``limit`` s."""
+    import multiprocessing
+
+    queue = multiprocessing.Queue()
+    child = multiprocessing.Process(target=_plain_markdown, args=(text, queue))
+    child.start()
+    child.join(limit)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return f">{limit:.0f} (killed)"
+    value = queue.get()
+    return "RecursionError" if value < 0 else f"{value:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--skip-old-markdown", action="store_true",
-                        help="do not time plain Python-Markdown (the issue's input takes >40 s)")
+    parser.add_argument("--old-markdown-limit", type=float, default=15.0,
+                        help="seconds plain Python-Markdown may take per input before it is killed")
     args = parser.parse_args()
 
     from portal import create_app
@@ -92,15 +127,11 @@ def main() -> None:
             now = cpu(lambda: attachments.check_file("f", "f", data, 12 * 1024 * 1024))
             old = cpu(lambda: old_upload_path(data))
             print(f"{name:<48} {now:>12.3f} {old:>15.3f}")
-        print(f"\n{'markdown':<48} {'portal CPU s':>12} {'plain Markdown CPU s':>15}")
-        import markdown
-
+        print(f"\n{'markdown':<48} {'portal CPU s':>12} {'plain Python-Markdown CPU s':>28}")
         for name, text in markdown_inputs(args.smoke):
-            start = time.perf_counter()
-            now = cpu(lambda: rendering.render_markdown(text))
-            wall = time.perf_counter() - start
-            old = float("nan") if args.skip_old_markdown else cpu(lambda: markdown.markdown(text))
-            print(f"{name:<48} {now:>12.3f} {old:>15.3f}   (portal wall {wall:.2f} s)")
+            now = cpu(lambda: rendering.render_markdown(text, embed_hosts=()))
+            old = plain_markdown_cpu(text, args.old_markdown_limit)
+            print(f"{name:<48} {now:>12.3f} {old:>28}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@ PATHOLOGICAL = {
     "autolink openers": "<http://" * 5000,
     "tag openers": "<a " * 10000,
     "reference soup": "[a][" * 5000,
+    "many emphasis matches": "*a* " * 20000,
+    "many escapes": "\\[ " * 20000,
+    "many entities": "&amp; " * 20000,
+    "many code spans": "`a` " * 20000,
+    "a quote full of links": "> " + "[a](" * 5000,
 }
 
 
@@ -48,6 +53,15 @@ def test_pathological_markdown_renders_or_is_refused_quickly(app, name):
         else:
             assert rendered.text  # the text is still there, as text
         assert time.process_time() - start < BOUND_SECONDS
+
+
+def test_a_defused_paragraph_keeps_its_text_as_text(app):
+    with app.test_request_context("/"):
+        rendered = rendering.render_markdown("Intro *stays*.\n\n" + PATHOLOGICAL["issue: 2,000 brackets"]
+                                             + "\n\n> " + "[a](" * 3000, embed_hosts=())
+    assert "<em>stays</em>" in rendered.html
+    assert "[" * 2000 + "a](x)" in rendered.text and "[a](" * 3000 in rendered.text
+    assert "<blockquote>" in rendered.html and "portalliteral" not in rendered.html
 
 
 def test_ordinary_markdown_is_untouched_by_the_guard(app):

@@ -2,42 +2,51 @@
 
 Every article, incident update, postmortem and announcement goes through
 :func:`portal.kb.rendering.render_markdown`, and some come from files or
-people nobody reviewed. Python-Markdown scans ahead from every ``[``, ``<``
-and ``](`` for its closing partner, so a paragraph with thousands of them
-costs the square of its length (the issue's 40 KB ``[[[…a](x)…`` took more
-than 40 s), and it recurses once per level of nested emphasis, quotes and
-lists (a ``RecursionError`` at about 1,000 levels).
+people nobody reviewed. Python-Markdown rebuilds a paragraph's whole text
+for every inline match (link, emphasis, code, escape, entity) and scans
+ahead from every ``[``, ``<`` and ``](`` for a partner, so a paragraph with
+thousands of them costs the square of its length (the issue's 40 KB
+``[[[…a](x)…`` took more than 40 s); and its table-of-contents pass recurses
+once per level of nesting (a ``RecursionError`` at about 1,000 levels).
 
-:func:`defuse` rewrites only what no writer means, in one pass:
+:func:`defuse` rewrites only what no writer means, in one linear pass:
 
-* a paragraph whose openers times its length exceeds ``SCAN_BUDGET`` gets its
-  link and tag characters escaped: it shows as the text it is;
-* runs of more than three ``*``/``_`` inside text are escaped (``***`` is the
-  most emphasis can mean; a line of only ``*``/``-``/``_`` is a rule and kept);
+* a paragraph whose inline-markup characters times its length exceeds
+  ``SCAN_BUDGET`` is shown as the plain text it is: each line's content is
+  replaced by a placeholder word that :func:`restore_literals` turns into the
+  escaped text after rendering (its quote/list markers stay markdown);
+* runs of more than ``MAX_EMPHASIS_RUN`` ``*``/``_`` are escaped (nesting
+  that deep means nothing; a line of only ``*``/``-``/``_`` is a rule and kept);
 * quote markers beyond ``MAX_QUOTE_DEPTH`` and indentation beyond
   ``MAX_INDENT`` columns are flattened.
 
-Fenced code blocks and inline code spans are left exactly as written.
+Fenced code blocks and inline code spans are left exactly as written. With
+every paragraph under the budget, a document of ``N`` characters costs at
+most about ``N * sqrt(SCAN_BUDGET)`` steps.
 """
 from __future__ import annotations
 
+import html
 import re
+import secrets
 
-#: Scan-ahead work allowed per paragraph: openers × characters (~0.2 s).
+#: Inline work allowed per paragraph: markup characters × characters.
 SCAN_BUDGET = 2_000_000
 MAX_QUOTE_DEPTH = 16
 MAX_INDENT = 64
-MAX_EMPHASIS_RUN = 3
+MAX_EMPHASIS_RUN = 16
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BACKTICKS = re.compile(r"`+")
-_OPENERS = re.compile(r"\[|<|\]\(")
-_LINK_CHARS = re.compile(r"[\[\]<(]")
+#: Characters that start an inline match or a scan-ahead in Python-Markdown.
+_INLINE_MARKUP = re.compile(r"[\[\]<>*_`&\\!]|\]\(")
 _LONG_EMPHASIS = re.compile(r"[*_]{%d,}" % (MAX_EMPHASIS_RUN + 1))
 _RULE = re.compile(r"^ {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*$")
 _QUOTES = re.compile(r"^( {0,3}>[ \t]?)+")
 _LEADING = re.compile(r"^[ \t]+")
-_ESCAPES = {"[": "\\[", "]": "\\]", "<": "&lt;", "(": "\\("}
+#: What stays markdown on a literal line: indentation, quote markers, a list
+#: marker or a heading marker.
+_BLOCK_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+|#{1,6}[ \t]+)?")
 
 
 def code_spans(line: str) -> list[tuple[int, int]]:
@@ -76,10 +85,6 @@ def _outside_code(line: str, rewrite) -> str:
     return "".join(pieces)
 
 
-def _escape_link_chars(text: str) -> str:
-    return _LINK_CHARS.sub(lambda m: _ESCAPES[m.group(0)], text)
-
-
 def _escape_emphasis(text: str) -> str:
     return _LONG_EMPHASIS.sub(lambda m: "".join("\\" + c for c in m.group(0)), text)
 
@@ -94,25 +99,47 @@ def _flatten_structure(line: str) -> str:
     return line
 
 
-def _defuse_paragraph(lines: list[str]) -> list[str]:
+class Literals:
+    """Lines taken out of markdown, keyed by the placeholder word left in their place."""
+
+    def __init__(self):
+        self._prefix = "portalliteral" + secrets.token_hex(6)
+        self.lines: dict[str, str] = {}
+
+    def add(self, text: str) -> str:
+        key = f"{self._prefix}n{len(self.lines)}x"
+        self.lines[key] = text
+        return key
+
+    def restore(self, markup: str) -> str:
+        """``markup`` with every placeholder replaced by its line, HTML-escaped."""
+        if not self.lines:
+            return markup
+        pattern = re.compile(re.escape(self._prefix) + r"n\d+x")
+        return pattern.sub(lambda m: html.escape(self.lines.get(m.group(0), ""), quote=False), markup)
+
+
+def _as_literal(line: str, literals: Literals) -> str:
+    prefix = _BLOCK_PREFIX.match(line).group(0)
+    content = line[len(prefix):]
+    return prefix + literals.add(content) if content.strip() else line
+
+
+def _defuse_paragraph(lines: list[str], literals: Literals) -> list[str]:
     lines = [_flatten_structure(line) for line in lines]
     size = sum(len(line) + 1 for line in lines)
-    openers = sum(len(_OPENERS.findall(line)) for line in lines)
-    too_costly = openers * size > SCAN_BUDGET
-
-    def rewrite(text: str) -> str:
-        if too_costly:
-            text = _escape_link_chars(text)
-        if len(text) > MAX_EMPHASIS_RUN and ("*" in text or "_" in text):
-            text = _escape_emphasis(text)
-        return text
-
-    return [line if _RULE.match(line) else _outside_code(line, rewrite) for line in lines]
+    markup = sum(len(_INLINE_MARKUP.findall(line)) for line in lines)
+    if markup * size > SCAN_BUDGET:
+        return [_as_literal(line, literals) for line in lines]
+    return [line if _RULE.match(line) or not _LONG_EMPHASIS.search(line) else _outside_code(line, _escape_emphasis)
+            for line in lines]
 
 
-def defuse(text: str) -> str:
-    """``text`` with the constructs above neutralised; ordinary markdown is
-    returned unchanged."""
+def defuse(text: str) -> tuple[str, Literals]:
+    """``text`` with the constructs above neutralised, and the lines taken out
+    as literal text (put back with ``Literals.restore`` on the HTML).
+    Ordinary markdown is returned unchanged."""
+    literals = Literals()
     out: list[str] = []
     paragraph: list[str] = []
     fence: str | None = None
@@ -123,17 +150,12 @@ def defuse(text: str) -> str:
             if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = None
             continue
-        if marker:
-            out.extend(_defuse_paragraph(paragraph))
+        if marker or not line.strip():
+            out.extend(_defuse_paragraph(paragraph, literals))
             paragraph = []
             out.append(line)
-            fence = marker.group(1)
-            continue
-        if not line.strip():
-            out.extend(_defuse_paragraph(paragraph))
-            paragraph = []
-            out.append(line)
+            fence = marker.group(1) if marker else None
             continue
         paragraph.append(line)
-    out.extend(_defuse_paragraph(paragraph))
-    return "\n".join(out)
+    out.extend(_defuse_paragraph(paragraph, literals))
+    return "\n".join(out), literals

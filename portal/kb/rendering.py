@@ -240,7 +240,8 @@ def render_markdown(source: str, embed_hosts: tuple[str, ...] | None = None) -> 
         embed_hosts = configured_hosts()
     md = _markdown()
     try:
-        raw_html = md.convert(prepare_source(defuse(source)))
+        defused, literals = defuse(source)
+        raw_html = literals.restore(md.convert(prepare_source(defused)))
         headings = _flatten_toc(getattr(md, "toc_tokens", []), [])
     except RecursionError as err:
         raise MarkdownRefused(_("The text is nested too deeply (lists, quotes or emphasis inside each other) "
