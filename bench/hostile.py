@@ -76,7 +76,7 @@ def markdown_inputs(smoke: bool) -> list[tuple[str, str]]:
         (f"'*' * {n * 5} + 'a' + '*' * {n * 5}", "*" * (n * 5) + "a" + "*" * (n * 5)),
         (f"'`' * {n * 5} + 'a'", "`" * (n * 5) + "a"),
         (f"'> ' * {n // 2} + 'a'", "> " * (n // 2) + "a"),
-        (f"nested lists {n // 4} deep", "".join("    " * i + "- a\n" for i in range(n // 4))),
+        (f"nested lists {n // 10} deep", "".join("    " * i + "- a\n" for i in range(n // 10))),
     ]
 
 
