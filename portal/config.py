@@ -96,6 +96,7 @@ def defaults(data_dir: Path) -> dict:
         # Ticket form: forms, hours and routing come from tickets.yaml (see README).
         "TICKETS_CONFIG": None,  # path of tickets.yaml; default <DATA_DIR>/tickets.yaml, else the built-in one
         "TICKETS_RATE_LIMIT": "5 per minute;30 per day",  # ticket submissions per IP address
+        "TICKET_SUBMIT_LOCK_TIMEOUT": 3,  # seconds a ticket waits for a database lock before the form comes back
         "TICKETS_EVENTS_RATE_LIMIT": "120 per minute;2000 per day",  # analytics events per IP address
         "TICKETS_COUNT_VISITS": True,  # count help-center page views per day (no cookies, no IPs)
         # Paths of content folders that `portal import` reads by default.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,6 +21,9 @@ import frontmatter
 import yaml
 from flask import current_app
 from flask.cli import with_appcontext
+from frontmatter.default_handlers import YAMLHandler
+
+from portal import safe_yaml
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,19 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 IGNORED_NAMES = {"readme.md", "readme.markdown", "license.md", "contributing.md"}
 
 
+#: Longest front matter read (characters); real ones are well under 2 KB.
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+
+
 class ImportProblem(ValueError):
     """A file that cannot be imported, with a reason a writer understands."""
+
+
+class _UntrustedYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with :mod:`portal.safe_yaml` loading."""
+
+    def load(self, fm: str, **kwargs):
+        return safe_yaml.load(fm, max_chars=MAX_FRONT_MATTER_CHARS, what="front matter")
 
 
 @dataclass
@@ -80,18 +95,49 @@ def register_import_context(app, factory: Callable[[], "contextlib.AbstractConte
         contexts.append(factory)
 
 
-def iter_files(paths) -> list[Path]:
+def collect_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The content files under ``paths`` and the ones skipped, with why.
+
+    In a folder, symbolic links are followed only while they stay inside it:
+    a link to ``/etc/passwd`` or to a folder elsewhere is skipped and
+    reported, never read. A file named on the command line is read as named.
+    """
     found: list[Path] = []
+    skipped: list[tuple[str, str]] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.suffix.lower() in MARKDOWN_SUFFIXES and p.name.lower() not in IGNORED_NAMES and p.is_file()
-            ))
-        else:
+        if not path.is_dir():
             found.append(path)
-    return found
+            continue
+        root = path.resolve()
+        for folder, dirnames, filenames in os.walk(path, followlinks=False):
+            here = Path(folder)
+            for name in sorted(dirnames):
+                if (here / name).is_symlink():
+                    if not _inside(here / name, root):
+                        skipped.append((str(here / name), f"skipped: a symbolic link that points outside {path}"))
+                    # links to folders are never walked: inside ones are walked where they really are
+            dirnames.sort()
+            for name in sorted(filenames):
+                candidate = here / name
+                if candidate.suffix.lower() not in MARKDOWN_SUFFIXES or name.lower() in IGNORED_NAMES:
+                    continue
+                if candidate.is_symlink() and not _inside(candidate, root):
+                    skipped.append((str(candidate), f"skipped: a symbolic link that points outside {path}"))
+                elif candidate.is_file():
+                    found.append(candidate)
+    return found, skipped
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links or an unreadable target
+        return False
+
+
+def iter_files(paths) -> list[Path]:
+    return collect_files(paths)[0]
 
 
 def parse_file(path: Path, default_locale: str | None = None) -> SourceFile:
@@ -102,7 +148,10 @@ def parse_file(path: Path, default_locale: str | None = None) -> SourceFile:
     except OSError as exc:
         raise ImportProblem(f"cannot read file: {exc.strerror}") from exc
     try:
-        post = frontmatter.loads(raw)
+        post = frontmatter.loads(raw, handler=_UntrustedYAMLHandler())
+    except safe_yaml.UnsafeYAML as exc:
+        where = f" (line {exc.line} of the front matter)" if exc.line else ""
+        raise ImportProblem(f"{exc.problem}{where}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -118,12 +167,14 @@ def import_paths(paths, default_locale: str | None = None, progress: Callable[[i
     with contextlib.ExitStack() as stack:
         for factory in current_app.extensions.get("portal.import_contexts", ()):
             stack.enter_context(factory())
-        return _import_files(iter_files(paths), default_locale, progress)
+        files, skipped = collect_files(paths)
+        return _import_files(files, default_locale, progress, skipped)
 
 
-def _import_files(files: list[Path], default_locale: str | None, progress) -> ImportReport:
+def _import_files(files: list[Path], default_locale: str | None, progress,
+                  skipped: list[tuple[str, str]] = ()) -> ImportReport:
     importers: dict[str, Importer] = current_app.extensions.get("portal.importers", {})
-    report = ImportReport()
+    report = ImportReport(failed=list(skipped))
     for number, path in enumerate(files, 1):
         try:
             source = parse_file(path, default_locale)

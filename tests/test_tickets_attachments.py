@@ -103,17 +103,19 @@ def test_files_are_stored_under_the_reference_with_a_random_name(tmp_path):
     assert not (tmp_path / "tickets" / "T-2026-000001").exists()
 
 
-def test_kept_files_round_trip_and_expire(tmp_path):
+def test_kept_files_round_trip_and_expire(app, tmp_path):
     import os
     import time
 
     checked = check_file("screenshot", "a.png", image_bytes("PNG"), LIMIT)
-    token = attachments.keep_for_resend(tmp_path, [checked])
-    again = attachments.kept_files(tmp_path, token)
-    assert [(f.field_name, f.original_name, f.data) for f in again] == [("screenshot", "a.png", checked.data)]
-    assert attachments.kept_files(tmp_path, "../" + token) == []
-    folder = tmp_path / "tickets" / "_pending" / token
-    old = time.time() - (attachments.PENDING_HOURS + 1) * 3600
-    os.utime(folder, (old, old))
-    assert attachments.prune_pending(tmp_path) == 1
-    assert attachments.kept_files(tmp_path, token) == []
+    mine = {"owner": "browser-1", "form_slug": "technical"}
+    with app.app_context():
+        token = attachments.keep_for_resend(tmp_path, [checked], **mine)
+        again = attachments.kept_files(tmp_path, token, **mine)
+        assert [(f.field_name, f.original_name, f.data) for f in again] == [("screenshot", "a.png", checked.data)]
+        assert attachments.kept_files(tmp_path, "../" + token, **mine) == []
+        (folder,) = (tmp_path / "tickets" / "_pending").iterdir()
+        old = time.time() - (attachments.PENDING_HOURS + 1) * 3600
+        os.utime(folder, (old, old))
+        assert attachments.prune_pending(tmp_path) == 1
+        assert attachments.kept_files(tmp_path, token, **mine) == []

@@ -7,6 +7,11 @@ nh3 against an explicit allowlist: no scripts, styles, event handlers or
 inline ``data:image/...`` icons, which the CSP allows); ``<iframe>`` embeds stay
 only when their host is in :func:`portal.web.embed_hosts`.
 
+Input is bounded: more than ``MAX_SOURCE_CHARS`` is refused
+(:class:`MarkdownRefused`, with a message for the writer), and constructs on
+which Python-Markdown is superlinear or recurses too deep are defused first
+(:mod:`portal.kb.markdown_guard`).
+
 One :class:`markdown.Markdown` instance per thread is reused (``reset()``
 between documents): building one per document costs more than converting it.
 """
@@ -21,7 +26,13 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from flask_babel import gettext as _
 from markdown.extensions.toc import slugify_unicode
+
+from portal.kb.markdown_guard import code_spans, defuse
+
+#: Longest markdown rendered (characters); the longest real article is ~12 KB.
+MAX_SOURCE_CHARS = 200_000
 
 #: Tags a rendered article may contain. Anything else is dropped (its text kept),
 #: and the content of script/style is dropped entirely.
@@ -55,7 +66,6 @@ _HTML_TAG_NAMES = ALLOWED_TAGS | {
     "frameset", "noscript", "template", "body", "html", "head", "title", "map", "area", "canvas",
 }
 _TAG_LIKE = re.compile(r"<(/?)([A-Za-z][\w.-]*)(\s[^<>]*|/)?>")
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n?")
 _ANCHOR_TAG = re.compile(r"<a\s([^>]*)>")
@@ -66,6 +76,11 @@ _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|dt|dd|tr|pre|blockquote|div|table|figcaption|summary)>|<br\s*/?>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+class MarkdownRefused(ValueError):
+    """Markdown that is not rendered (too long, or too deeply nested); the
+    message is translated and says what to change."""
 
 
 @dataclass
@@ -101,10 +116,10 @@ def _escape_placeholders_in_line(line: str) -> str:
         return "&lt;" + match.group(0)[1:-1] + "&gt;"
 
     pieces, last = [], 0
-    for code in _CODE_SPAN.finditer(line):  # leave code spans alone: markdown escapes them
-        pieces.append(_TAG_LIKE.sub(fix, line[last:code.start()]))
-        pieces.append(code.group(0))
-        last = code.end()
+    for start, end in code_spans(line):  # leave code spans alone: markdown escapes them
+        pieces.append(_TAG_LIKE.sub(fix, line[last:start]))
+        pieces.append(line[start:end])
+        last = end
     pieces.append(_TAG_LIKE.sub(fix, line[last:]))
     return "".join(pieces)
 
@@ -211,15 +226,26 @@ def html_to_text(markup: str) -> str:
 
 
 def render_markdown(source: str, embed_hosts: tuple[str, ...] | None = None) -> Rendered:
-    """Render article markdown: sanitized HTML, plain text and the headings."""
+    """Render article markdown: sanitized HTML, plain text and the headings.
+
+    Raises :class:`MarkdownRefused` for text longer than ``MAX_SOURCE_CHARS``
+    or nested deeper than the renderer can follow."""
+    source = source or ""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise MarkdownRefused(_("The text is too long (%(length)s characters; at most %(max)s). "
+                                "Please split it up.", length=f"{len(source):,}", max=f"{MAX_SOURCE_CHARS:,}"))
     if embed_hosts is None:
         from portal.web import embed_hosts as configured_hosts
 
         embed_hosts = configured_hosts()
     md = _markdown()
     try:
-        raw_html = md.convert(prepare_source(source or ""))
+        defused, literals = defuse(source)
+        raw_html = literals.restore(md.convert(prepare_source(defused)))
         headings = _flatten_toc(getattr(md, "toc_tokens", []), [])
+    except RecursionError as err:
+        raise MarkdownRefused(_("The text is nested too deeply (lists, quotes or emphasis inside each other) "
+                                "to be shown. Please simplify it.")) from err
     finally:
         md.reset()
     safe_html = sanitize(raw_html, tuple(embed_hosts))

@@ -26,7 +26,7 @@ from portal.kb.models import (
     ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, Article, ArticleFeedback, ArticleRevision,
     ArticleViewDaily, Category,
 )
-from portal.kb.rendering import render_markdown
+from portal.kb.rendering import MarkdownRefused, render_markdown
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 MAX_FEEDBACK_COMMENT = 2000
@@ -117,8 +117,15 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
     _check_common(slug, locale, title, metadata.MAX_TITLE)
     if status not in ARTICLE_STATUSES:
         raise ArticleError(_("status must be draft or published"))
-    ensure_category(category, locale)
     article = find_article(slug, locale)
+    rendered = None
+    if article is None or article.body_md != (body_md or ""):
+        # rendered before anything is written: refused markdown leaves no half-made article
+        try:
+            rendered = render_markdown(body_md or "")
+        except MarkdownRefused as exc:
+            raise ArticleError(str(exc)) from exc
+    ensure_category(category, locale)
     outcome = CREATED if article is None else UPDATED
     if article is None:
         article = Article(slug=slug, locale=locale, body_md="", created_at=utcnow())
@@ -137,8 +144,7 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
     content_changed = outcome == CREATED or any(getattr(article, k) != v for k, v in content.items())
     if not content_changed and all(getattr(article, k) == v for k, v in bookkeeping.items()):
         return article, UNCHANGED
-    if outcome == CREATED or article.body_md != content["body_md"]:
-        rendered = render_markdown(content["body_md"])
+    if rendered is not None:
         article.body_html, article.body_text, article.headings = rendered.html, rendered.text, rendered.headings
     for key, value in {**content, **bookkeeping}.items():
         setattr(article, key, value)

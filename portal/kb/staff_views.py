@@ -20,7 +20,7 @@ from portal.config import SUPPORTED_LOCALES
 from portal.db import session
 from portal.kb import metadata, services
 from portal.kb.models import ARTICLE_STATUSES, STATUS_DRAFT, STATUS_PUBLISHED, Article, Category
-from portal.kb.rendering import render_markdown
+from portal.kb.rendering import MarkdownRefused, render_markdown
 
 staff_bp = Blueprint("kb_staff", __name__)
 EDITOR_ROLES = ("writer",)  # admins always pass
@@ -78,7 +78,10 @@ def _editor(form: ArticleForm, article: Article | None):
     if request.method == "POST" and form.validate_on_submit():
         action = request.form.get("action")
         if action == "preview":
-            preview = render_markdown(form.body.data or "")
+            try:
+                preview = render_markdown(form.body.data or "")
+            except MarkdownRefused as exc:
+                save_error = str(exc)
         elif action in ("draft", "publish"):
             status = STATUS_PUBLISHED if action == "publish" else STATUS_DRAFT
             slug, locale = (article.slug, article.locale) if article else (form.slug.data.strip(), form.locale.data)

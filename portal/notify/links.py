@@ -1,12 +1,21 @@
 """Signed links for subscribers (no account needed) and absolute URLs in messages.
 
-A token is ``itsdangerous``-signed ``{"s": subscriber id, "v": token version,
-"p": purpose}``. Opt-in tokens expire after ``SUBSCRIBE_CONFIRM_MAX_AGE``;
-manage/unsubscribe tokens do not expire but die when the subscriber's
-``token_version`` changes (unsubscribe, erase), so a forwarded old e-mail
-cannot act on a later subscription.
+A token is ``itsdangerous``-signed ``{"s": subscriber id, "k": link key,
+"p": purpose}``. The link key is random per subscriber and never reused, and
+the subscriber row dies with unsubscribe and erase: an old e-mail's link
+cannot act on a later subscription, even where the database hands the
+deleted row's id to the next sign-up (SQLite without AUTOINCREMENT).
+Opt-in tokens expire after ``SUBSCRIBE_CONFIRM_MAX_AGE``; manage/unsubscribe
+tokens do not expire.
+
+Tokens sent before link keys existed (``{"s", "v", "p"}``, no key) are read
+as :class:`LinkClaim` without a key; :func:`portal.notify.subscribers.from_token`
+accepts them only for the row that already existed when they were signed.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -24,6 +33,18 @@ class InvalidLink(Exception):
         self.expired = expired
 
 
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a valid signature vouches for: the subscriber a link was issued to."""
+
+    subscriber_id: int
+    #: The subscriber's random link key; ``None`` for a link from before keys.
+    key: str | None
+    #: ``token_version`` of a link from before keys (else ``None``).
+    version: int | None
+    signed_at: datetime
+
+
 def _serializer() -> URLSafeTimedSerializer:
     # made once per app and key: expanding a broadcast signs one link per recipient
     cached = current_app.extensions.get("portal.notify.serializer")
@@ -35,16 +56,16 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def make_token(subscriber, purpose: str) -> str:
-    return _serializer().dumps({"s": subscriber.id, "v": subscriber.token_version, "p": purpose})
+    return _serializer().dumps({"s": subscriber.id, "k": subscriber.link_key, "p": purpose})
 
 
-def read_token(token: str, purpose: str) -> tuple[int, int]:
-    """(subscriber id, token version) from a token made for ``purpose``."""
+def read_token(token: str, purpose: str) -> LinkClaim:
+    """What a token made for ``purpose`` claims; raises :class:`InvalidLink`."""
     max_age = None
     if purpose == PURPOSE_CONFIRM:
         max_age = int(current_app.config.get("SUBSCRIBE_CONFIRM_MAX_AGE") or 7 * 86400)
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data, signed_at = _serializer().loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired as exc:
         raise InvalidLink("expired", expired=True) from exc
     except BadSignature as exc:
@@ -52,8 +73,12 @@ def read_token(token: str, purpose: str) -> tuple[int, int]:
     if not isinstance(data, dict) or data.get("p") != purpose:
         raise InvalidLink("wrong purpose")
     try:
-        return int(data["s"]), int(data["v"])
-    except (KeyError, TypeError, ValueError) as exc:
+        if "k" in data:
+            if not isinstance(data["k"], str) or not data["k"]:
+                raise TypeError("link key")
+            return LinkClaim(int(data["s"]), data["k"], None, signed_at)
+        return LinkClaim(int(data["s"]), None, int(data["v"]), signed_at)
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise InvalidLink("malformed") from exc
 
 

@@ -9,6 +9,7 @@ the number of subscribers.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -42,6 +43,11 @@ BROADCAST_EXPANDED = "expanded"
 #: Subscriber states: ``pending`` until the opt-in link is followed.
 SUBSCRIBER_PENDING = "pending"
 SUBSCRIBER_CONFIRMED = "confirmed"
+
+
+def new_link_key() -> str:
+    """A subscriber's random link key (192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 class Message(Base):
@@ -135,7 +141,10 @@ class Subscriber(Base):
     all_components: Mapped[bool] = mapped_column(default=True)
     #: Webhook signing secret (shown once to the subscriber).
     secret: Mapped[str | None] = mapped_column(String(200))
-    #: Bumped on unsubscribe and erase, so older signed links stop working.
+    #: Random and never reused: signed links name it, so a link dies with its
+    #: subscriber even if the database hands the id to the next sign-up.
+    link_key: Mapped[str] = mapped_column(String(64), default=new_link_key)
+    #: Only read for links signed before ``link_key`` existed (see ``links``).
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ Webhook subscribers get a signing secret, shown once, and their manage link.
 """
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import re
 import secrets
@@ -175,11 +176,23 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 
 def from_token(session: Session, token: str, purpose: str) -> Subscriber:
     """The subscriber a signed link is for; raises :class:`links.InvalidLink`."""
-    subscriber_id, version = links.read_token(token, purpose)
-    subscriber = session.get(Subscriber, subscriber_id)
-    if subscriber is None or subscriber.token_version != version:
+    claim = links.read_token(token, purpose)
+    subscriber = session.get(Subscriber, claim.subscriber_id)
+    if subscriber is None or not _issued_to(subscriber, claim):
         raise links.InvalidLink("no longer valid")
     return subscriber
+
+
+def _issued_to(subscriber: Subscriber, claim: links.LinkClaim) -> bool:
+    """True if ``claim`` was issued to this very subscriber, not to an earlier
+    owner of the same id (SQLite reuses the id of a deleted row)."""
+    if claim.key is not None:
+        return hmac.compare_digest(claim.key.encode(), subscriber.link_key.encode())
+    # A link from before link keys: it names only id and version. It was
+    # issued to this row if the row already existed when it was signed
+    # (itsdangerous keeps whole seconds, so compare whole seconds).
+    created = int(subscriber.created_at.timestamp())
+    return subscriber.token_version == claim.version and created <= int(claim.signed_at.timestamp())
 
 
 def confirm(session: Session, subscriber: Subscriber) -> Subscriber:

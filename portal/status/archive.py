@@ -19,12 +19,11 @@ from sqlalchemy import select
 from portal import db, signals
 from portal.db import utcnow
 from portal.status import history
-from portal.status.markup import render
 from portal.status.models import (
     COMPLETED, POSTMORTEM, RESOLVED,
     UNDER_MAINTENANCE, Component, Incident, IncidentUpdate,
 )
-from portal.status.timeline import StatusError, check_impact, check_incident_status, sort_timeline
+from portal.status.timeline import StatusError, check_impact, check_incident_status, render_body, sort_timeline
 
 
 @dataclass
@@ -95,12 +94,12 @@ def store_past_incident(record: PastIncident) -> str:
     incident.component_statuses = {str(c.id): s for c, s in record.components.items()}
     if record.postmortem:
         incident.postmortem_body = record.postmortem
-        incident.postmortem_html, _text = render(record.postmortem)
+        incident.postmortem_html, _text = render_body(record.postmortem)
         incident.postmortem_published_at = ended
     else:
         incident.postmortem_body = incident.postmortem_html = incident.postmortem_published_at = None
     for update in updates:
-        html, _text = render(update.body)
+        html, _text = render_body(update.body)
         incident.updates.append(IncidentUpdate(
             status=update.status, body=update.body, body_html=html, deliver_notifications=False,
             created_by="import", created_at=update.at, updated_at=update.at, display_at=update.at,

@@ -12,6 +12,16 @@ import re
 _TAG = re.compile(r"<[^>]+>")
 
 
+class MarkdownRefused(ValueError):
+    """Text the renderer refuses (too long, nested too deeply)."""
+
+
+try:
+    from portal.kb.rendering import MarkdownRefused  # noqa: F401,F811 - the same error as articles
+except ImportError:  # the kb domain not installed
+    pass
+
+
 def render(source: str) -> tuple[str, str]:
     """``(safe_html, plain_text)`` of an update's markdown body."""
     try:

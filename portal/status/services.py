@@ -19,14 +19,14 @@ from portal import signals
 from portal.db import utcnow
 from portal.status import history
 from portal.status.maintenance import next_transition, post_maintenance_update, schedule_maintenance, tick
-from portal.status.markup import render
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, OPERATIONAL, POSTMORTEM, RESOLVED, Component, ComponentGroup, Incident,
     IncidentUpdate,
 )
 from portal.status.timeline import (
     StatusError, actor, add_update, apply_status, check_component_status, check_impact, check_incident_status,
-    default_body, default_impact, find_component, resolve_components, restored_statuses, session, sort_timeline,
+    default_body, default_impact, find_component, render_body, resolve_components, restored_statuses, session,
+    sort_timeline,
 )
 
 _CODE_CHARS = re.compile(r"[^a-z0-9]+")
@@ -186,7 +186,7 @@ def add_postmortem(incident: Incident, body: str, by=None, notify: bool = False)
     sess = session()
     now = utcnow()
     incident.postmortem_body = body
-    incident.postmortem_html, _text = render(body)
+    incident.postmortem_html, _text = render_body(body)
     incident.postmortem_published_at = incident.postmortem_published_at or now
     incident.status = POSTMORTEM
     incident.updated_at = now

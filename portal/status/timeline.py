@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.db import utcnow
 from portal.status import history
-from portal.status.markup import render
+from portal.status.markup import MarkdownRefused, render
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, COMPONENT_STATUSES, IMPACTS, IN_PROGRESS, INCIDENT_STATUSES, MAINTENANCE_IMPACT,
     MAINTENANCE_STATUSES, MONITORING, RESOLVED, SCHEDULED, SEVERITY, VERIFYING, Component, Incident,
@@ -84,6 +84,15 @@ def default_body(status: str) -> str:
     }.get(status, "")
 
 
+def render_body(body: str) -> tuple[str, str]:
+    """``(html, text)`` of an update or postmortem; text the renderer refuses
+    (too long, nested too deeply) is the operator's to fix."""
+    try:
+        return render(body)
+    except MarkdownRefused as exc:
+        raise StatusError(str(exc)) from exc
+
+
 # --- components -----------------------------------------------------------------
 
 def find_component(ref: str) -> Component | None:
@@ -142,7 +151,7 @@ def add_update(sess, incident: Incident, status: str, body: str, statuses: dict[
         entry = apply_status(sess, component, component_status, at)
         if entry:
             affected.append(entry)
-    html, _text = render(body)
+    html, _text = render_body(body)
     update = IncidentUpdate(incident=incident, status=status, body=body, body_html=html,
                             affected_components=affected, deliver_notifications=notify,
                             created_by=actor(by), created_at=utcnow(), updated_at=utcnow(), display_at=at)

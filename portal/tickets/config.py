@@ -17,11 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from flask import Flask, current_app
 
+from portal import safe_yaml
 from portal.config import SUPPORTED_LOCALES
 from portal.tickets.hours import WEEKDAYS, ResponseTarget, Schedule
 from portal.tickets.spec import FIELD_TYPES, FieldSpec, FormSpec, Option, Text, TicketsConfig, UrgencyOption
 
 DEFAULT_PATH = Path(__file__).with_name("tickets.yaml")
+#: The shipped file is ~12 KB; a config far beyond that is a mistake.
+MAX_CONFIG_CHARS = 1024 * 1024
 
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 10_000, "email": 254, "url": 500}
 #: Field names the form itself uses (urgency, callback, honeypot, PII choice).
@@ -317,8 +320,6 @@ def parse_config(raw, source: str = "tickets.yaml") -> TicketsConfig:
     )
 
 
-#: libyaml's safe loader when PyYAML was built with it (about 50x faster), else the pure-Python one.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Parsed files by (path, mtime, size): every app in a process (tests build hundreds) shares one parse.
 #: The config is frozen dataclasses, so sharing it is safe.
 _PARSED: dict[tuple, TicketsConfig] = {}
@@ -331,7 +332,7 @@ def load_config(path: Path | str) -> TicketsConfig:
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
         if key in _PARSED:
             return _PARSED[key]
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+        raw = safe_yaml.load(path.read_text(encoding="utf-8"), max_chars=MAX_CONFIG_CHARS, what="tickets.yaml")
     except OSError as err:
         raise ConfigError(str(path), [f"cannot be read ({err.strerror})"]) from err
     except yaml.YAMLError as err:

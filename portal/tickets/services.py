@@ -6,17 +6,24 @@ attachment records, and the outgoing messages through the notify outbox (the
 e-mail to support, the optional helpdesk webhook, the customer's
 confirmation). If SMTP is down the messages wait in the outbox; if the
 transaction fails, nothing was sent and the stored files are removed again.
+
+The transaction waits at most ``TICKET_SUBMIT_LOCK_TIMEOUT`` seconds for a
+lock (SQLite ``busy_timeout``, PostgreSQL ``lock_timeout`` and
+``statement_timeout``); a database that is locked or down for longer raises
+:class:`TicketStoreBusy` so the form can come back at once, filled in.
 """
 from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import db
@@ -35,6 +42,35 @@ log = logging.getLogger(__name__)
 
 #: Answers that are columns of Ticket rather than TicketField rows.
 TICKET_COLUMNS = ("email", "name", "subject")
+DEFAULT_LOCK_TIMEOUT = 3.0
+
+
+class TicketStoreBusy(RuntimeError):
+    """The database could not take the ticket in time; nothing was stored."""
+
+
+def _limit_lock_wait(session: Session):
+    """Bound this transaction's lock waits. Returns what :func:`_restore_lock_wait`
+    needs on SQLite (where the setting belongs to the connection), else None."""
+    seconds = float(current_app.config.get("TICKET_SUBMIT_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+        raw.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        return raw, previous
+    if connection.dialect.name == "postgresql":
+        # SET LOCAL ends with the transaction: the pooled connection is unchanged after
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = '{int(seconds * 2000)}ms'")
+    return None
+
+
+def _restore_lock_wait(saved) -> None:
+    """Put SQLite's busy timeout back before the connection returns to the pool."""
+    if saved is not None:
+        raw, previous = saved
+        raw.execute(f"PRAGMA busy_timeout={int(previous)}")
 
 
 def next_reference(session: Session, year: int) -> str:
@@ -163,7 +199,9 @@ def create_ticket(submission: Submission, *, now: datetime | None = None) -> Tic
     year = now.astimezone(config.schedule.timezone).year
     upload_dir = current_app.config["UPLOAD_DIR"]
     reference = None
+    previous_wait = None
     try:
+        previous_wait = _limit_lock_wait(session)
         reference = next_reference(session, year)
         target = config.target_for(submission.urgent)
         ticket = Ticket(
@@ -205,14 +243,29 @@ def create_ticket(submission: Submission, *, now: datetime | None = None) -> Tic
         query = None if submission.suggestion_opened else (submission.last_query or submission.subject)
         analytics.record(session, attempt, analytics.SUBMITTED, form_slug=form.slug, locale=submission.lang,
                          query=query)
+        _restore_lock_wait(previous_wait)
+        previous_wait = None
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        _restore_after_failure(session, previous_wait)
         if reference:
             attachments.remove_folder(upload_dir, reference)
+        if isinstance(exc, OperationalError):  # locked, timed out or unreachable
+            log.warning("ticket not stored, the database is busy: %s", exc.orig)
+            raise TicketStoreBusy(str(exc.orig)) from exc
         raise
     log.info("ticket %s created (%s, %s)", reference, form.slug, ticket.priority)
     return ticket
+
+
+def _restore_after_failure(session: Session, previous_wait) -> None:
+    try:
+        _restore_lock_wait(previous_wait)
+    except sqlite3.Error:
+        # the connection is unusable: drop it rather than pool it with a short timeout
+        session.invalidate()
+        return
+    session.rollback()
 
 
 def ticket_by_token(token: str) -> Ticket | None:

@@ -9,10 +9,11 @@ deflection report and recent tickets) and ``/staff/tickets/attachments/<id>``.
 from __future__ import annotations
 
 import logging
-
+import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, session,
+                   url_for)
 from flask_babel import gettext as _
 
 from portal import db
@@ -71,7 +72,7 @@ def chooser(lang: str):
     return render_template("tickets/chooser.html", config=config, groups=groups)
 
 
-def _render_form(form, submission=None, status=200, kept_token=None):
+def _render_form(form, submission=None, status=200, kept_token=None, busy=False):
     config = get_config()
     lang = current_lang()
     now = utcnow()
@@ -86,8 +87,16 @@ def _render_form(form, submission=None, status=200, kept_token=None):
         "pii_patterns": pii.browser_patterns(),
         "honeypot_field": HONEYPOT_FIELD,
         "kept_token": kept_token,
+        "busy": busy,
     }
     return render_template("tickets/form.html", **context), status
+
+
+def _browser_key() -> str:
+    """A random key in this browser's session: kept files are bound to it."""
+    if "tickets_browser" not in session:
+        session["tickets_browser"] = secrets.token_urlsafe(16)
+    return session["tickets_browser"]
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
@@ -100,21 +109,29 @@ def form_page(lang: str, slug: str):
     if request.method == "GET":
         return _render_form(form)
     upload_dir = current_app.config["UPLOAD_DIR"]
+    kept = {"owner": _browser_key(), "form_slug": form.slug}
     previous_token = request.form.get("kept_files")
     submission = read_submission(form, config, request.form, request.files, lang,
-                                 kept=attachments.kept_files(upload_dir, previous_token))
+                                 kept=attachments.kept_files(upload_dir, previous_token, **kept))
     if submission.honeypot_filled:
         log.info("honeypot filled on contact form %s", slug)
-        attachments.forget_kept(upload_dir, previous_token)
+        attachments.forget_kept(upload_dir, previous_token, **kept)
         return render_error(400, _("Your message could not be sent because it looks automated. "
                                    "If you are a person, please reload the page and try again."))
     if not submission.ok:
         # the form comes back: keep the checked files so they need not be attached again
-        token = attachments.keep_for_resend(upload_dir, submission.files) if submission.files else None
-        attachments.forget_kept(upload_dir, previous_token)
+        token = attachments.keep_for_resend(upload_dir, submission.files, **kept) if submission.files else None
+        attachments.forget_kept(upload_dir, previous_token, **kept)
         return _render_form(form, submission, status=422 if submission.errors else 200, kept_token=token)
-    ticket = services.create_ticket(submission)
-    attachments.forget_kept(upload_dir, previous_token)
+    try:
+        ticket = services.create_ticket(submission)
+    except services.TicketStoreBusy:
+        # nothing was stored: the form comes back filled in, files kept, to send again
+        token = attachments.keep_for_resend(upload_dir, submission.files, **kept) if submission.files else None
+        attachments.forget_kept(upload_dir, previous_token, **kept)
+        page, status = _render_form(form, submission, status=503, kept_token=token, busy=True)
+        return page, status, {"Retry-After": "10"}
+    attachments.forget_kept(upload_dir, previous_token, **kept)
     return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
 
 
