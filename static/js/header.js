@@ -12,6 +12,9 @@
  * - "/" or Ctrl+K (Cmd+K on a Mac) focuses the search box, unless the focus
  *   is in another field (where those keys type text or are the field's own
  *   shortcuts).
+ * - Tables scroll sideways when they are wider than the screen (portal.css);
+ *   one that does becomes focusable, so keyboard users can scroll it too
+ *   (WCAG 2.1.1; axe's scrollable-region-focusable).
  */
 (function () {
   "use strict";
@@ -50,7 +53,26 @@
     return setOpen;
   }
 
+  function focusableWhenScrolling() {
+    document.querySelectorAll("table").forEach(function (table) {
+      var scrolls = table.scrollWidth > table.clientWidth + 1 && getComputedStyle(table).overflowX !== "visible";
+      if (scrolls && !table.hasAttribute("tabindex")) {
+        table.setAttribute("tabindex", "0");
+        table.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && table.hasAttribute("data-scroll-focus")) {
+        table.removeAttribute("tabindex");
+        table.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+
   function start() {
+    focusableWhenScrolling();
+    var resizeTimer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(focusableWhenScrolling, 200);
+    });
     var menuButton = document.querySelector(".menu-toggle");
     var menu = document.getElementById("site-menu");
     if (menuButton && menu) { disclosure(menuButton, menu); }
