@@ -89,18 +89,36 @@ def test_no_axe_violations_on_any_page(sample_site, live_server, browser, axe, v
     page.set_default_timeout(15_000)
     problems = []
 
-    def check(path: str) -> None:
-        response = page.goto(live_server.url + path)
-        assert response.status == 200, f"{path} answered {response.status}"
+    def check(path: str | None, label: str | None = None) -> None:
+        if path is not None:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{path} answered {response.status}"
         violations = axe(page)
         if violations:
-            problems.append(_describe(path, violations))
+            problems.append(_describe(label or path, violations))
 
     try:
         for lang in ("en", "nl"):
             page.goto(f"{live_server.url}/language/{lang}?next=/{lang}/")  # the status page follows it
             for path in _public_pages(lang, sample_site):
                 check(path)
+        # the open states: the phone's menu, the header's suggestions
+        page.goto(f"{live_server.url}/en/articles/{sample_site['article_slug']}")
+        if viewport == "phone":
+            page.click(".menu-toggle")
+            check(None, "article page, menu open")
+            page.click(".menu-toggle")
+            page.click(".header-search-toggle")
+        page.locator("#header-search-q").press_sequentially("printer", delay=20)
+        page.get_by_role("option").first.wait_for()
+        page.keyboard.press("ArrowDown")
+        check(None, "article page, suggestions open")
+        # a failed sign-in marks its fields invalid
+        page.goto(f"{live_server.url}/staff/login")
+        page.fill("#email", "nobody@staff.test")
+        page.fill("#password", "wrong password")
+        page.click("form[action$='/staff/login'] button[type=submit]")
+        check(None, "/staff/login after a failed sign-in")
         check("/staff/login")
         page.fill("#email", sample_site["admin"].email)
         page.fill("#password", STAFF_PASSWORD)
