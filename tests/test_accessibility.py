@@ -1,6 +1,7 @@
 """axe-core on every public page (in English and Dutch) and every staff page,
 at a desktop and a phone viewport: no violation of axe's default rules
-(WCAG 2.x A/AA and best practices).
+(WCAG 2.x A/AA and best practices), and no request a page makes fails
+(no favicon 404).
 
 The site is the sample content `make run` serves (articles/ and incidents/),
 plus an open incident so the banner is checked too.
@@ -88,6 +89,8 @@ def test_no_axe_violations_on_any_page(sample_site, live_server, browser, axe, v
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = []
+    failed_requests = []  # e.g. a favicon 404: every resource a page asks for must exist
+    page.on("response", lambda r: failed_requests.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     def check(path: str | None, label: str | None = None) -> None:
         if path is not None:
@@ -129,3 +132,5 @@ def test_no_axe_violations_on_any_page(sample_site, live_server, browser, axe, v
     finally:
         context.close()
     assert not problems, "axe-core found violations:\n" + "\n".join(problems)
+    # the failed sign-in answers 200 with errors; nothing else may fail either
+    assert failed_requests == []
