@@ -27,12 +27,16 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
   }
 
+  var closers = [];  // one panel open at a time: the menu or the phone's search box
+
   function disclosure(button, panel, onOpen) {
     function setOpen(open) {
+      if (open) { closers.forEach(function (close) { if (close !== setOpen) { close(false); } }); }
       button.setAttribute("aria-expanded", open ? "true" : "false");
       panel.classList.toggle("is-open", open);
       if (open && onOpen) { onOpen(); }
     }
+    closers.push(setOpen);
     button.hidden = false;
     button.addEventListener("click", function () {
       setOpen(button.getAttribute("aria-expanded") !== "true");
