@@ -104,8 +104,11 @@ def test_phone_header_is_one_row_with_menu_and_search_buttons(app, browser, live
         menu_button.click()
         assert menu_button.get_attribute("aria-expanded") == "true"
         assert page.get_by_role("link", name="Getting started").is_visible()
-        menu_button.click()
+        page.get_by_role("link", name="Getting started").focus()
+        page.keyboard.press("Escape")  # closes the menu and gives the focus back to its button
+        assert menu_button.get_attribute("aria-expanded") == "false"
         assert page.get_by_role("link", name="Getting started").is_hidden()
+        assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
         box = page.locator("#header-search-q")
         assert box.is_hidden()
         page.get_by_role("button", name="Search", exact=True).first.click()
