@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 	scripts/ensure-chromium
+	scripts/ensure-axe
 
 ## Install, create the database, import the sample content and serve on :8000.
 run: install
@@ -51,4 +52,4 @@ translations: install
 	$(BIN)/pybabel compile -d portal/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

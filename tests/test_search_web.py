@@ -66,6 +66,21 @@ def test_search_page_paginates_and_filters_by_category(app, client):
     assert filtered.count('class="search-result"') == 1
 
 
+def test_category_filter_counts_and_pages_its_own_matches(app, client):
+    for number in range(25):
+        add_article(app, title=f"Printer guide {number}", slug=f"printer-{number:02d}",
+                    category="printers" if number % 2 else "other")
+    first = client.get("/en/search?q=printer&category=printers").get_data(as_text=True)
+    assert "12 articles found" in first and "Page 1 of 2" in first
+    assert first.count('class="search-result"') == 10 and 'rel="next"' in first
+    second = client.get("/en/search?q=printer&category=printers&page=2").get_data(as_text=True)
+    assert second.count('class="search-result"') == 2 and "Page 2 of 2" in second
+    assert all(f"printer-{n:02d}" not in second for n in range(0, 25, 2))  # only the category's
+    assert client.get("/en/search?q=printer&category=printers&page=3").status_code == 404
+    unfiltered = client.get("/en/search?q=printer").get_data(as_text=True)
+    assert "25 articles found" in unfiltered and "Page 1 of 3" in unfiltered
+
+
 def test_empty_search_page_shows_the_form(client):
     response = client.get("/en/search")
     assert response.status_code == 200

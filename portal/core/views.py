@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from portal import db
 from portal.config import SUPPORTED_LOCALES
+from portal.core import favicon
 from portal.i18n import LANG_COOKIE, negotiated_locale
 from portal.web import is_safe_redirect
 
@@ -62,6 +63,28 @@ def healthz():
     """For load balancers and monitoring: the database answers."""
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+def _brand_colors() -> tuple[str, str]:
+    cfg = current_app.config
+    return (favicon.safe_color(cfg.get("SITE_PRIMARY_COLOR"), favicon.DEFAULT_PRIMARY),
+            favicon.safe_color(cfg.get("SITE_ACCENT_COLOR"), favicon.DEFAULT_ACCENT))
+
+
+def _cached(response):
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.get("/favicon.svg")
+def favicon_svg():
+    return _cached(current_app.response_class(favicon.svg_icon(*_brand_colors()), mimetype="image/svg+xml"))
+
+
+@bp.get("/favicon.ico")
+def favicon_ico():
+    return _cached(current_app.response_class(favicon.ico_icon(*_brand_colors()), mimetype="image/x-icon"))
 
 
 @bp.get("/robots.txt")

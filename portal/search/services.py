@@ -146,26 +146,28 @@ def search(query: str, locale: str, page: int = 1, per_page: int = 10, category:
     searcher = get_index().searcher()
     whoosh_query = article_query(text, locale)
     if whoosh_query is not NullQuery:
+        # Not searcher.search_page(filter=...): Whoosh counts a filtered search's
+        # total before filtering ("24 articles found, page 1 of 3" with one match),
+        # so the page is cut from the top hits and a filter counts its own matches.
         category_filter = Term(CATEGORY, category) if category else None
-        results = searcher.search_page(whoosh_query, page, pagelen=per_page, filter=category_filter, terms=True)
-        results.results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
-        results.results.formatter = _formatter
-        result.total = results.total
+        results = searcher.search(whoosh_query, limit=page * per_page, filter=category_filter, terms=True)
+        results.fragmenter = ContextFragmenter(maxchars=240, surround=70)
+        results.formatter = _formatter
+        result.total = _count_in_category(searcher, whoosh_query, category) if category else len(results)
         body_field = lang_field(ARTICLE_TEXT, locale)
-        if page <= results.pagecount:
-            for hit in results:
-                fields = hit.fields()
-                highlighted = hit.highlights(body_field, text=fields.get(CONTENT) or "", top=2)
-                result.hits.append({
-                    "slug": fields[SLUG],
-                    "title": fields[TITLE],
-                    "url": article_url(fields[LOCALE], fields[SLUG]),
-                    # Whoosh's HtmlFormatter escapes the text around the <mark>s.
-                    "snippet": Markup(highlighted) if highlighted else escape(_plain_snippet(fields)),
-                    "score": round(hit.score, 4),
-                    "locale": fields[LOCALE],
-                    "category": fields.get(CATEGORY) or None,
-                })
+        for hit in results[(page - 1) * per_page:page * per_page]:
+            fields = hit.fields()
+            highlighted = hit.highlights(body_field, text=fields.get(CONTENT) or "", top=2)
+            result.hits.append({
+                "slug": fields[SLUG],
+                "title": fields[TITLE],
+                "url": article_url(fields[LOCALE], fields[SLUG]),
+                # Whoosh's HtmlFormatter escapes the text around the <mark>s.
+                "snippet": Markup(highlighted) if highlighted else escape(_plain_snippet(fields)),
+                "score": round(hit.score, 4),
+                "locale": fields[LOCALE],
+                "category": fields.get(CATEGORY) or None,
+            })
     if result.total < FEW_RESULTS and page == 1:
         result.suggestion = spelling_suggestion(searcher, text, locale)
         for other in all_languages():
@@ -178,6 +180,14 @@ def search(query: str, locale: str, page: int = 1, per_page: int = 10, category:
                 if count:
                     result.other_locales[other] = count
     return result
+
+
+def _count_in_category(searcher, whoosh_query, category: str) -> int:
+    """How many documents match ``whoosh_query`` within ``category`` (unscored)."""
+    in_category = set(searcher.docs_for_query(Term(CATEGORY, category)))
+    if not in_category:
+        return 0
+    return sum(1 for docnum in searcher.docs_for_query(whoosh_query) if docnum in in_category)
 
 
 # -- index maintenance (CLI and tests) --------------------------------------

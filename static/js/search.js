@@ -1,15 +1,21 @@
-/* As-you-type article suggestions for every search form with data-suggest-url.
+/* As-you-type article suggestions for every search form with data-suggest-url
+ * (the header's box on every page, the home page's and the search page's).
  *
  * Progressive enhancement: without JavaScript the form simply submits to the
  * search page. With it, a pause in typing asks /api/v1/suggest and shows the
- * best articles in an ARIA listbox (arrow keys move, Enter opens, Escape
- * closes). Text from the API is inserted with textContent, never as HTML.
+ * best articles in an ARIA 1.2 combobox's listbox: the focus stays in the
+ * input, ArrowDown/ArrowUp/Home/End move the active option
+ * (aria-activedescendant), Enter opens it (or searches when none is active),
+ * Escape closes the list (a second Escape clears the box), a click opens an
+ * option. A polite live region says that suggestions appeared. Text from the
+ * API is inserted with textContent, never as HTML.
  */
 (function () {
   "use strict";
 
   var PAUSE_MS = 120;
   var MIN_CHARS = 2;
+  var LIMIT = 5;
 
   function setup(form) {
     var input = form.querySelector("input[name=q]");
@@ -17,11 +23,17 @@
     if (!input || !list) { return; }
     var url = form.getAttribute("data-suggest-url");
     var locale = form.getAttribute("data-suggest-locale");
+    var announcement = form.getAttribute("data-suggest-announce") || "";
     var timer = null;
     var controller = null;
     var active = -1;
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    form.appendChild(live);
 
-    function items() { return list.querySelectorAll("[role=option]"); }
+    function options() { return list.querySelectorAll("[role=option]"); }
 
     function close() {
       list.hidden = true;
@@ -32,41 +44,46 @@
     }
 
     function highlight(index) {
-      var options = items();
-      if (!options.length) { return; }
-      active = (index + options.length) % options.length;
-      options.forEach(function (option, i) {
+      var all = options();
+      if (!all.length) { return; }
+      active = (index + all.length) % all.length;
+      all.forEach(function (option, i) {
         option.setAttribute("aria-selected", i === active ? "true" : "false");
       });
-      input.setAttribute("aria-activedescendant", options[active].id);
+      input.setAttribute("aria-activedescendant", all[active].id);
+      all[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function open(option) {
+      window.location.href = option.getAttribute("data-url");
     }
 
     function render(articles) {
       list.textContent = "";
-      if (!articles.length) { close(); return; }
+      if (!articles.length) { close(); live.textContent = ""; return; }
       articles.forEach(function (article, i) {
-        var li = document.createElement("li");
-        li.id = "search-suggestion-" + i;
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        var link = document.createElement("a");
-        link.href = article.url;
-        link.tabIndex = -1;
-        var title = document.createElement("strong");
+        var option = document.createElement("li");
+        option.id = list.id + "-" + i;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.setAttribute("data-url", article.url);
+        var title = document.createElement("span");
+        title.className = "search-suggestion-title";
         title.textContent = article.title;
-        link.appendChild(title);
+        option.appendChild(title);
         if (article.snippet) {
           var snippet = document.createElement("span");
           snippet.className = "hint";
           snippet.textContent = article.snippet;
-          link.appendChild(snippet);
+          option.appendChild(snippet);
         }
-        li.appendChild(link);
-        list.appendChild(li);
+        list.appendChild(option);
       });
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
+      input.removeAttribute("aria-activedescendant");
       active = -1;
+      live.textContent = announcement;
     }
 
     function fetchSuggestions() {
@@ -74,11 +91,13 @@
       if (text.trim().length < MIN_CHARS) { close(); return; }
       if (controller) { controller.abort(); }
       controller = new AbortController();
-      var query = "?q=" + encodeURIComponent(text.slice(0, 200)) + "&limit=5" +
+      var query = "?q=" + encodeURIComponent(text.slice(0, 200)) + "&limit=" + LIMIT +
         (locale ? "&locale=" + encodeURIComponent(locale) : "");
       fetch(url + query, { signal: controller.signal, headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { articles: [] }; })
-        .then(function (body) { if (input.value === text) { render(body.articles || []); } })
+        .then(function (body) {
+          if (input.value === text && document.activeElement === input) { render(body.articles || []); }
+        })
         .catch(function (error) { if (error.name !== "AbortError") { close(); } });
     }
 
@@ -87,17 +106,44 @@
       timer = setTimeout(fetchSuggestions, PAUSE_MS);
     });
     input.addEventListener("keydown", function (event) {
-      if (list.hidden) { return; }
+      if (event.key === "Escape") {
+        if (!list.hidden) { event.preventDefault(); event.stopPropagation(); close(); }
+        return;  // a second Escape: the browser clears a search box (or header.js closes it)
+      }
+      if (list.hidden) {
+        if (event.key === "ArrowDown" && input.value.trim().length >= MIN_CHARS) {
+          event.preventDefault();
+          fetchSuggestions();
+        }
+        return;
+      }
+      var count = options().length;
       if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
-      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
-      else if (event.key === "Escape") { close(); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active < 0 ? count - 1 : active - 1); }
+      else if ((event.key === "Home" || event.key === "End") && active >= 0) {
+        event.preventDefault();
+        highlight(event.key === "Home" ? 0 : count - 1);
+      }
       else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
-        window.location.href = items()[active].querySelector("a").href;
+        open(options()[active]);
       }
+      else if (event.key === "Tab") { close(); }
     });
-    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    // mousedown, not click: the input would lose focus (and close the list) first
+    list.addEventListener("mousedown", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) { event.preventDefault(); open(option); }
+    });
+    list.addEventListener("mousemove", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) { highlight(Array.prototype.indexOf.call(options(), option)); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
-  document.querySelectorAll("form[data-suggest-url]").forEach(setup);
+  function start() { document.querySelectorAll("form[data-suggest-url]").forEach(setup); }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
+  else { start(); }
 }());
