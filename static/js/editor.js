@@ -293,11 +293,12 @@ function init(root) {
   root.hidden = false;
   const previewButton = form.querySelector("button[name=action][value=preview]");
   if (previewButton) { previewButton.hidden = true; }  // the live preview replaces the round trip
+  // every part finds its elements inside root before the layout moves some out
   const preview = setupPreview(root, textarea, form);
-  setupLayout(root, textarea, preview);
   setupShortcuts(root, textarea);
   setupImages(root, textarea, form);
   setupUnsavedWarning(root, form);
+  setupLayout(root, textarea, preview);
 }
 
 document.querySelectorAll("[data-live-editor]").forEach(init);
