@@ -124,8 +124,9 @@ def _check(labels: list[str], series: list[Series]) -> None:
             raise ValueError(f"series {one.name!r} has {len(one.values)} values for {len(labels)} labels")
 
 
-def _legend(series: list[Series]) -> list[dict]:
-    return [{"name": s.name, "color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]}
+def _legend(series: list[Series], shape: str = "line") -> list[dict]:
+    """``shape`` "line" (with the series' dash pattern) or "box" (bars)."""
+    return [{"name": s.name, "color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)], "shape": shape}
             for i, s in enumerate(series)]
 
 
@@ -199,7 +200,7 @@ def bar_chart(title: str, labels: list[str], series: list[Series], *, descriptio
                          f'{escape(_number(value or 0))}{escape(unit)}</title></rect>')
     parts.append("</svg>")
     headers, rows = _table(labels, series, label_header, unit)
-    return Chart(title, description, Markup("".join(parts)), headers, rows, _legend(series))
+    return Chart(title, description, Markup("".join(parts)), headers, rows, _legend(series, "box"))
 
 
 def _shade(share: float) -> str:
