@@ -117,3 +117,20 @@ def test_editor_shows_tabs_on_a_phone(article, live_server, page, staff):
     assert page.locator("#body").is_hidden()
     page.get_by_role("tab", name="Write").click()
     assert page.locator("#body").is_visible()
+
+
+def test_opening_a_search_result_is_counted_without_cookies(article, live_server, page):
+    from portal.insights.models import SearchDaily
+
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/en/search?q=print+labels")
+    assert "lang=en" in page.evaluate("document.cookie")  # the browser has a cookie it could send
+    requests = []
+    page.on("request", lambda request: requests.append(request) if "search-clicks" in request.url else None)
+    page.locator(".search-results a").first.click()
+    page.wait_for_url("**/en/articles/print-labels")
+    page.wait_for_timeout(300)
+    assert requests and "cookie" not in {name.lower() for name in requests[0].all_headers()}
+    with article.app_context():
+        assert [(r.query, r.searches, r.clicks) for r in session.scalars(select(SearchDaily))] == [
+            ("print labels", 1, 1)]

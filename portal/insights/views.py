@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from portal.auth.decorators import role_required
 from portal.config import SUPPORTED_LOCALES
