@@ -35,7 +35,7 @@ def test_feedback_okay_with_a_comment_leaves_no_button_behind(article, live_serv
         assert [(r.rating, r.comment) for r in session.scalars(select(ArticleFeedback))] == [("okay", None)]
     comment.fill("The printer list is missing Zebra.")
     section.get_by_role("button", name="Send comment").click()
-    section.get_by_role("status").filter(has_text="Thank you").wait_for()
+    section.get_by_role("status").filter(has_text="Thank you for your feedback").wait_for()
     assert section.locator("button:visible").count() == 0  # nothing orphaned to click again
     assert page.url.endswith("/en/articles/print-labels")  # no reload
     with article.app_context():

@@ -227,8 +227,8 @@ function setupImages(root, textarea, form) {
   async function upload() {
     const file = pendingFile || (fileInput.files && fileInput.files[0]);
     const alt = altInput.value.trim();
-    if (!file) { fail(fileInput.labels[0].textContent); fileInput.focus(); return; }
-    if (!alt) { fail(altInput.labels[0].textContent); altInput.focus(); return; }
+    if (!file) { fail(root.dataset.noFileMessage); fileInput.focus(); return; }
+    if (!alt) { fail(root.dataset.noAltMessage); altInput.focus(); return; }
     const data = new FormData();
     data.append("image", file, file.name || "pasted.png");
     data.append("alt", alt);

@@ -121,9 +121,15 @@
           b.disabled = false;
           if (result.ok) { b.setAttribute("aria-pressed", b === chosen ? "true" : "false"); }
         });
-        if (!result.ok) { status.textContent = message(result.body); return; }
+        if (!result.ok) {
+          status.classList.remove("visually-hidden");
+          status.textContent = message(result.body);
+          return;
+        }
         Array.prototype.forEach.call(tokens, function (input) { input.value = result.body.token || ""; });
-        status.textContent = "";
+        // announced to screen readers; on screen the comment box's label says the same
+        status.classList.add("visually-hidden");
+        status.textContent = message(result.body);
         commentForm.hidden = false;
       }).catch(function () {
         var hidden = document.createElement("input");
@@ -141,6 +147,7 @@
       send.disabled = true;
       postForm(commentForm).then(function (result) {
         send.disabled = false;
+        status.classList.remove("visually-hidden");
         status.textContent = message(result.body);
         if (result.ok) {
           ratingForm.hidden = true;
