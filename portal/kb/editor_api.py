@@ -50,7 +50,7 @@ def image_folder() -> Path:
 
 @editor_bp.post("/preview")
 @role_required(*EDITOR_ROLES)
-@limiter.limit("120 per minute")
+@limiter.limit("300 per minute")  # a pause in typing sends one; staccato typing sends many
 def preview():
     payload = request.get_json(silent=True) if request.is_json else request.form
     body = (payload or {}).get("body", "")
