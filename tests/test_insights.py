@@ -155,8 +155,9 @@ def test_search_page_counts_searches_and_the_beacon_counts_clicks(app, client):
     assert found == {("shipping labels", 1, 1, 1), ("zzzqqq", 1, 0, 0)}
 
 
-def test_click_beacon_is_rate_limited(make_app):
-    client = make_app(RATELIMIT_ENABLED=True, INSIGHTS_CLICK_RATE_LIMIT="3 per minute").test_client()
+def test_click_beacon_is_rate_limited_and_needs_no_csrf_token(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, INSIGHTS_CLICK_RATE_LIMIT="3 per minute",
+                      WTF_CSRF_ENABLED=True).test_client()
     codes = [client.post("/api/v1/search-clicks", json={"query": "q", "locale": "en", "source": "suggest"}
                          ).status_code for _ in range(4)]
     assert codes == [204, 204, 204, 429]

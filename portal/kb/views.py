@@ -1,5 +1,6 @@
 """HTTP views of the help center (thin: reads come from ``queries``, writes go
-through ``services``). Every page lives under ``/<lang>/``."""
+through ``services`` and, for "Did this help?", ``feedback``). Every page lives
+under ``/<lang>/``."""
 from __future__ import annotations
 
 import re
