@@ -24,6 +24,11 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.auth.views", "bp", "/staff"),
     ("portal.kb.views", "bp", "/<lang:lang>"),
     ("portal.kb.views", "staff_bp", "/staff/articles"),
+    ("portal.kb.editor_api", "editor_bp", "/staff/articles"),
+    ("portal.kb.editor_api", "media_bp", "/media"),
+    ("portal.kb.feedback_views", "feedback_bp", "/staff/feedback"),
+    ("portal.insights.views", "staff_bp", "/staff/insights"),
+    ("portal.insights.views", "api_bp", "/api/v1"),
     ("portal.search.views", "bp", "/<lang:lang>"),
     ("portal.search.api", "bp", "/api/v1"),
     ("portal.search.views", "staff_bp", "/staff/search"),
@@ -47,6 +52,7 @@ DOMAIN_INIT = (
     "portal.status",
     "portal.notify",
     "portal.tickets",
+    "portal.insights",
 )
 
 

@@ -130,6 +130,7 @@ MODEL_MODULES = (
     "portal.status.models",
     "portal.notify.models",
     "portal.tickets.models",
+    "portal.insights.models",
 )
 
 

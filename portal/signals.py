@@ -26,3 +26,8 @@ maintenance_event = _signals.signal("maintenance-event")
 #: ``session``, ``article``. (Search indexes after commit through session
 #: events instead; this is for other listeners.)
 article_saved = _signals.signal("article-saved")
+
+#: Sent by the search page after a search (first result page). kwargs:
+#: ``query`` (as typed), ``locale``, ``total`` (results found). Receivers keep
+#: their own short transaction (the search page writes nothing else).
+search_performed = _signals.signal("search-performed")

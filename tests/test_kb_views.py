@@ -1,5 +1,5 @@
-"""Browsing the help center: home, categories, articles, welcome guides,
-feedback and view counting."""
+"""Browsing the help center: home, categories, articles, welcome guides
+and view counting (feedback: test_kb_feedback.py)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.db import session
 from portal.kb import queries, services
-from portal.kb.models import ArticleFeedback, ArticleViewDaily
+from portal.kb.models import ArticleViewDaily
 
 BODY = "Intro text.\n\n## Choose a printer\n\nZebra works.\n\n## Print a test label\n\nPress **Print**."
 
@@ -123,40 +123,6 @@ def test_welcome_checklist_and_steps(client, content):
     assert 'rel="next" href="/en/articles/check-imports"' in middle
     assert 'data-kb-done="connect-carriers"' in middle
     assert "kb-step-label" not in page_text(client.get("/en/articles/scanner-setup"))  # not a welcome guide
-
-
-def test_feedback_is_stored_without_personal_data(make_app, content):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    html = page_text(client.get("/en/articles/print-labels"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-    refused = client.post("/en/articles/print-labels/feedback", data={"helpful": "yes"})
-    assert refused.status_code == 400
-
-    sent = client.post("/en/articles/print-labels/feedback",
-                       data={"csrf_token": token, "helpful": "no", "comment": "  Needs a picture.  "},
-                       environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    assert sent.status_code == 302 and sent.headers["Location"].endswith("/en/articles/print-labels#feedback")
-    assert "Thank you" in page_text(client.get(sent.headers["Location"]))
-
-    as_json = client.post("/en/articles/print-labels/feedback", data={"csrf_token": token, "helpful": "yes"},
-                          headers={"Accept": "application/json"})
-    assert as_json.status_code == 200 and as_json.json["ok"] is True
-
-    invalid = client.post("/en/articles/print-labels/feedback", data={"csrf_token": token},
-                          headers={"Accept": "application/json"})
-    assert invalid.status_code == 400 and invalid.json["ok"] is False
-
-    with app.app_context():
-        rows = session.scalars(select(ArticleFeedback).order_by(ArticleFeedback.id)).all()
-        assert [(r.helpful, r.comment) for r in rows] == [(False, "Needs a picture."), (True, None)]
-        columns = set(ArticleFeedback.__table__.columns.keys())
-        assert columns == {"id", "article_id", "helpful", "comment", "created_at"}  # no IP, no user
-
-
-def test_feedback_on_a_draft_is_refused(client, content):
-    assert client.post("/en/articles/secret-plans/feedback", data={"helpful": "yes"}).status_code == 404
 
 
 def test_views_are_counted_per_day_and_feed_most_read(client, content, app):

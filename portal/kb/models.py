@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -98,16 +98,35 @@ class ArticleRevision(Base):
     article: Mapped[Article] = relationship(back_populates="revisions")
 
 
+#: The three points of "Did this help?", best first (stored values).
+RATING_GREAT = "great"
+RATING_OKAY = "okay"
+RATING_POOR = "poor"  # shown as "Not really"
+RATINGS = (RATING_GREAT, RATING_OKAY, RATING_POOR)
+
+
 class ArticleFeedback(Base):
-    """"Was this article helpful?" answers. No personal data is stored."""
+    """One "Did this help?" answer: a three-point rating and an optional comment.
+
+    No personal data is stored: no IP address, no account, no cookie. The
+    comment may follow the rating on the same record (see :mod:`portal.kb.feedback`).
+    Writers mark commented feedback done in the feedback inbox.
+    """
 
     __tablename__ = "kb_article_feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
-    helpful: Mapped[bool] = mapped_column(Boolean)
+    #: One of :data:`RATINGS`.
+    rating: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: When a writer handled the comment in the inbox (None: still to do).
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: E-mail of the staff member who marked it done.
+    done_by: Mapped[str | None] = mapped_column(String(200))
+
+    article: Mapped[Article] = relationship()
 
 
 class ArticleViewDaily(Base):

@@ -23,13 +23,12 @@ from portal.content import ImportProblem, SourceFile
 from portal.db import is_postgres, session, utcnow
 from portal.kb import metadata
 from portal.kb.models import (
-    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, Article, ArticleFeedback, ArticleRevision,
+    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, Article, ArticleRevision,
     ArticleViewDaily, Category,
 )
 from portal.kb.rendering import MarkdownRefused, render_markdown
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-MAX_FEEDBACK_COMMENT = 2000
 IMPORT_AUTHOR = "import"
 
 
@@ -267,15 +266,6 @@ def record_view(article_id: int, day: date | None = None) -> None:
     )
     session.execute(statement)
     session.commit()
-
-
-def record_feedback(article: Article, helpful: bool, comment: str | None = None) -> ArticleFeedback:
-    """Store a "was this helpful?" answer: the answer and an optional comment, nothing about the reader."""
-    comment = (comment or "").strip()[:MAX_FEEDBACK_COMMENT] or None
-    feedback = ArticleFeedback(article_id=article.id, helpful=helpful, comment=comment)
-    session.add(feedback)
-    session.commit()
-    return feedback
 
 
 def rerender_articles(batch_size: int = IMPORT_BATCH_SIZE) -> int:

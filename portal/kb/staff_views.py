@@ -107,7 +107,13 @@ def _editor(form: ArticleForm, article: Article | None):
 @staff_bp.route("/new", methods=["GET", "POST"])
 @role_required(*EDITOR_ROLES)
 def new():
-    return _editor(ArticleForm(), None)
+    # "Write an article for this search" (insights) opens the editor with the search as title
+    prefill = None
+    if request.method == "GET" and request.args.get("title"):
+        title = " ".join(request.args["title"].split())[:metadata.MAX_TITLE]
+        prefill = {"title": title[:1].upper() + title[1:], "slug": metadata.slugify(title, metadata.MAX_SLUG),
+                   "locale": request.args.get("locale") if request.args.get("locale") in SUPPORTED_LOCALES else None}
+    return _editor(ArticleForm(data=prefill), None)
 
 
 @staff_bp.route("/<int:article_id>/edit", methods=["GET", "POST"])

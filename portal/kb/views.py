@@ -1,5 +1,6 @@
 """HTTP views of the help center (thin: reads come from ``queries``, writes go
-through ``services``). Every page lives under ``/<lang>/``."""
+through ``services`` and, for "Did this help?", ``feedback``). Every page lives
+under ``/<lang>/``."""
 from __future__ import annotations
 
 import re
@@ -12,8 +13,9 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from portal.errors import wants_json
 from portal.extensions import limiter
+from portal.kb import feedback as feedback_service
 from portal.kb import queries, services
-from portal.kb.models import WELCOME_CATEGORY
+from portal.kb.models import RATINGS, WELCOME_CATEGORY
 from portal.kb.staff_views import staff_bp  # noqa: F401  (the staff editor, registered in BLUEPRINTS)
 
 bp = Blueprint("kb", __name__)
@@ -22,8 +24,19 @@ _BOT = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget|python-requ
 
 
 class FeedbackForm(FlaskForm):
-    helpful = StringField(validators=[InputRequired(), AnyOf(["yes", "no"])])  # two radio buttons
-    comment = TextAreaField(validators=[Optional(), Length(max=services.MAX_FEEDBACK_COMMENT)])
+    """The point chosen (a submit button each), a comment sent with it, or the
+    follow-up token of a point chosen earlier on this page (changing it)."""
+
+    rating = StringField(validators=[InputRequired(), AnyOf(RATINGS)])
+    comment = TextAreaField(validators=[Optional(), Length(max=feedback_service.MAX_COMMENT)])
+    token = StringField(validators=[Optional(), Length(max=200)])
+
+
+class FeedbackCommentForm(FlaskForm):
+    """The optional comment that follows a chosen point, on the same record."""
+
+    token = StringField(validators=[InputRequired(), Length(max=200)])
+    comment = TextAreaField(validators=[InputRequired(), Length(max=feedback_service.MAX_COMMENT)])
 
 
 @bp.get("/")
@@ -74,6 +87,7 @@ def article(lang: str, slug: str):
         translations=queries.translations(found),
         related=queries.related_articles(found),
         form=FeedbackForm(),
+        **_feedback_context(found),
         **_welcome_context(found),
     )
 
@@ -86,26 +100,72 @@ def _not_in_language(slug: str, lang: str):
     return render_template("kb/not_in_language.html", slug=slug, others=others), 404
 
 
+def _feedback_context(article) -> dict:
+    """The answer this reader gave here (``?feedback=<token>`` after a post without JavaScript)."""
+    token = request.args.get("feedback")
+    given = feedback_service.feedback_for_token(token, article)
+    return {"given_feedback": given, "feedback_token": token if given else None}
+
+
+def _feedback_reply(slug: str, message: str, *, ok: bool, token: str | None = None):
+    if wants_json():
+        body = {"ok": ok, "message": message}
+        if token:
+            body["token"] = token
+        return jsonify(body), (200 if ok else 400)
+    if not ok:  # success shows in the feedback block itself (it reads the token)
+        flash(message, "error")
+    return redirect(url_for("kb.article", slug=slug, feedback=token, _anchor="feedback"))
+
+
+def _too_long() -> str:
+    return _("Your comment is too long: please keep it under %(max)s characters.",
+             max=feedback_service.MAX_COMMENT)
+
+
 @bp.post("/articles/<slug>/feedback")
 @limiter.limit("10 per minute;60 per hour")
 def feedback(lang: str, slug: str):
-    found = queries.published_article(slug, lang)
-    if found is None:
-        abort(404)
+    """The point chosen, recorded at once; the reply carries the token for the comment."""
+    found = queries.published_article(slug, lang) or abort(404)
     form = FeedbackForm()
     if not form.validate_on_submit():
-        message = _("Please choose yes or no.") if form.helpful.errors else _(
-            "Your comment is too long: please keep it under %(max)s characters.", max=services.MAX_FEEDBACK_COMMENT)
-        if wants_json():
-            return jsonify({"ok": False, "message": message}), 400
-        flash(message, "error")
-        return redirect(url_for("kb.article", slug=slug, _anchor="feedback"))
-    services.record_feedback(found, form.helpful.data == "yes", form.comment.data)
-    message = _("Thank you for your feedback!")
-    if wants_json():
-        return jsonify({"ok": True, "message": message})
-    flash(message, "success")
-    return redirect(url_for("kb.article", slug=slug, _anchor="feedback"))
+        message = _("Please choose one of the answers.") if form.rating.errors else _too_long()
+        return _feedback_reply(slug, message, ok=False)
+    token = form.token.data or None
+    try:
+        if token:  # changing the point chosen earlier on this page: the same record
+            record = feedback_service.add_comment(token, found, form.comment.data, rating=form.rating.data)
+        else:
+            record = feedback_service.record_rating(found, form.rating.data, form.comment.data)
+    except feedback_service.FeedbackError:
+        record = feedback_service.record_rating(found, form.rating.data, form.comment.data)  # token expired
+    token = feedback_service.follow_up_token(record)
+    message = _("Thank you for your feedback!") if record.comment else _(
+        "Thank you! Anything we could do better? You can tell us below (optional).")
+    return _feedback_reply(slug, message, ok=True, token=token)
+
+
+@bp.post("/articles/<slug>/feedback/comment")
+@limiter.limit("10 per minute;60 per hour")
+def feedback_comment(lang: str, slug: str):
+    """The optional comment after a chosen point, added to the same record."""
+    found = queries.published_article(slug, lang) or abort(404)
+    form = FeedbackCommentForm()
+    token = form.token.data or None
+    if not form.validate_on_submit() or not (form.comment.data or "").strip():
+        if form.token.errors:
+            message = _("Please choose one of the answers first.")
+        elif form.comment.errors and form.comment.data:
+            message = _too_long()
+        else:
+            message = _("Please write your comment first.")
+        return _feedback_reply(slug, message, ok=False, token=token)
+    try:
+        feedback_service.add_comment(token, found, form.comment.data)
+    except feedback_service.FeedbackError:
+        return _feedback_reply(slug, _("This answer can no longer be changed: please choose again."), ok=False)
+    return _feedback_reply(slug, _("Thank you for your feedback!"), ok=True, token=token)
 
 
 @bp.get("/welcome")

@@ -10,9 +10,10 @@
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from portal import signals
 from portal.auth.decorators import role_required
 from portal.search import services
 from portal.search.analysis import all_languages
@@ -30,6 +31,9 @@ def search(lang: str):
     nothing_found = results is not None and results.total == 0
     if nothing_found and page == 1 and not category:
         services.record_no_results(query, lang)
+    if results is not None and page == 1 and not category:
+        signals.search_performed.send(current_app._get_current_object(), query=query, locale=lang,
+                                      total=results.total)
     return render_template(
         "search/results.html",
         query=query.strip(),

@@ -2,7 +2,7 @@
    - Welcome checklist: progress kept in localStorage, "x of y done", reset.
    - "Mark as done" on a welcome guide, sharing the same storage.
    - Print button.
-   - Feedback form sent without leaving the page. */
+   - "Did this help?" answered without leaving the page. */
 (function () {
   "use strict";
 
@@ -85,33 +85,77 @@
     render();
   }
 
-  function initFeedback(form) {
-    var status = form.querySelector(".kb-feedback-status");
-    form.addEventListener("submit", function (event) {
-      if (!window.fetch || !window.FormData) { return; }
+  /* "Did this help?": a click on a point records it at once (the server answers
+     with a follow-up token); the comment box then appears and sends the
+     optional comment onto the same record. After the comment only a thank-you
+     remains. Without fetch, the forms post normally and the page comes back. */
+  function postForm(form, extra) {
+    var data = new FormData(form);
+    Object.keys(extra || {}).forEach(function (key) { data.set(key, extra[key]); });
+    return fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body || {} }; });
+    });
+  }
+
+  function initFeedback(section) {
+    var ratingForm = section.querySelector("[data-kb-feedback-rating]");
+    var commentForm = section.querySelector("[data-kb-feedback-comment]");
+    var status = section.querySelector("[data-kb-feedback-status]");
+    if (!ratingForm || !commentForm || !window.fetch || !window.FormData) { return; }
+    var tokens = section.querySelectorAll("[data-kb-feedback-token]");
+    var buttons = ratingForm.querySelectorAll("button[name=rating]");
+
+    function message(body) {
+      return body.message || (body.error && body.error.message) || "";
+    }
+
+    ratingForm.addEventListener("submit", function (event) {
+      var chosen = event.submitter;
+      if (!chosen || !chosen.value) { return; }
       event.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { "Accept": "application/json" },
-        credentials: "same-origin"
-      }).then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-      }).then(function (result) {
-        var message = (result.data && (result.data.message || (result.data.error && result.data.error.message))) || "";
-        status.textContent = message;
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+      postForm(ratingForm, { rating: chosen.value }).then(function (result) {
+        Array.prototype.forEach.call(buttons, function (b) {
+          b.disabled = false;
+          if (result.ok) { b.setAttribute("aria-pressed", b === chosen ? "true" : "false"); }
+        });
+        if (!result.ok) {
+          status.classList.remove("visually-hidden");
+          status.textContent = message(result.body);
+          return;
+        }
+        Array.prototype.forEach.call(tokens, function (input) { input.value = result.body.token || ""; });
+        // announced to screen readers; on screen the comment box's label says the same
+        status.classList.add("visually-hidden");
+        status.textContent = message(result.body);
+        commentForm.hidden = false;
+      }).catch(function () {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = "rating";
+        hidden.value = chosen.value;
+        ratingForm.appendChild(hidden);
+        ratingForm.submit();  // network trouble: the ordinary form post
+      });
+    });
+
+    commentForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var send = commentForm.querySelector("button[type=submit]");
+      send.disabled = true;
+      postForm(commentForm).then(function (result) {
+        send.disabled = false;
+        status.classList.remove("visually-hidden");
+        status.textContent = message(result.body);
         if (result.ok) {
-          Array.prototype.forEach.call(form.querySelectorAll("fieldset, .form-row, button[type=submit]"), function (el) {
-            el.hidden = true;
-          });
-        } else {
-          button.disabled = false;
+          ratingForm.hidden = true;
+          commentForm.hidden = true;  // nothing left to send: only the thank-you stays
         }
       }).catch(function () {
-        button.disabled = false;
-        form.submit();  // network trouble: fall back to the ordinary form post
+        send.disabled = false;
+        commentForm.submit();
       });
     });
   }
