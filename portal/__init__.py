@@ -24,6 +24,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.auth.views", "bp", "/staff"),
     ("portal.kb.views", "bp", "/<lang:lang>"),
     ("portal.kb.views", "staff_bp", "/staff/articles"),
+    ("portal.kb.findability", "bp", None),
     ("portal.search.views", "bp", "/<lang:lang>"),
     ("portal.search.api", "bp", "/api/v1"),
     ("portal.search.views", "staff_bp", "/staff/search"),

@@ -62,8 +62,3 @@ def healthz():
     """For load balancers and monitoring: the database answers."""
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
-
-
-@bp.get("/robots.txt")
-def robots():
-    return current_app.response_class("User-agent: *\nDisallow: /staff/\n", mimetype="text/plain")

@@ -8,10 +8,14 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     """Register the article and category importers (batched commits) for ``portal import``."""
     from portal.content import register_import_finisher, register_importer
-    from portal.kb import services
+    from portal.kb import findability, services, workflow
 
     register_importer(app, "article", services.import_article)
     register_importer(app, "category", services.import_category)
     register_import_finisher(app, services.finish_import)
     app.extensions.setdefault("portal.staff_links", []).append(
         {"endpoint": "kb_staff.index", "label": _l("Articles"), "roles": ("writer",)})
+    findability.init_app(app)
+    register_periodic = app.extensions.setdefault("portal.periodic_jobs", [])
+    if workflow.publish_due not in register_periodic:
+        register_periodic.append(workflow.publish_due)

@@ -256,13 +256,13 @@ def popular_categories(locale: str, limit: int = 6) -> list[dict]:
     """The categories of ``locale`` with the most published articles (for the no-results page)."""
     from sqlalchemy import func
 
-    from portal.kb.models import STATUS_PUBLISHED, WELCOME_CATEGORY, Article, Category
+    from portal.kb.models import WELCOME_CATEGORY, Article, Category
 
     articles = func.count(Article.id)
     rows = session.execute(
         select(Category.slug, Category.title, articles.label("articles"))
         .join(Article, (Article.category_slug == Category.slug) & (Article.locale == Category.locale))
-        .where(Category.locale == locale, Article.status == STATUS_PUBLISHED, Category.slug != WELCOME_CATEGORY)
+        .where(Category.locale == locale, Article.is_customer_visible, Category.slug != WELCOME_CATEGORY)
         .group_by(Category.slug, Category.title)
         .order_by(articles.desc(), Category.title)
         .limit(limit)).all()
