@@ -15,6 +15,7 @@ from portal.errors import wants_json
 from portal.extensions import limiter
 from portal.kb import queries, services, workflow
 from portal.kb.models import WELCOME_CATEGORY
+from portal.kb import staff_history  # noqa: F401  (history, diff, redirects: routes on staff_bp)
 from portal.kb.staff_views import staff_bp  # noqa: F401  (the staff editor, registered in BLUEPRINTS)
 
 bp = Blueprint("kb", __name__)
