@@ -21,16 +21,17 @@ from portal import signals
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
 from portal.db import is_postgres, session, utcnow
-from portal.kb import metadata
+from portal.kb import import_checks, metadata
+from portal.kb.import_checks import IMPORT_AUTHOR
 from portal.kb.models import (
     ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC, Article,
     ArticleFeedback, ArticleRevision, ArticleViewDaily, Category,
 )
 from portal.kb.rendering import render_markdown
+from portal.kb.revisions import article_content, editable_content, latest_revision, revision_content  # noqa: F401
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 MAX_FEEDBACK_COMMENT = 2000
-IMPORT_AUTHOR = "import"
 
 
 # Built once: composing SQL expressions per imported file costs more than running them.
@@ -57,42 +58,6 @@ class EditConflict(ArticleError):
         super().__init__(_("%(who)s saved this article after you started editing it.",
                            who=latest.author or _("someone")))
         self.article, self.latest, self.base_revision_id = article, latest, base_revision_id
-
-
-#: The fields of an article a revision keeps (what readers see).
-CONTENT_KEYS = ("title", "body_md", "status", "category_slug", "tags", "questions", "summary", "position",
-                "visibility")
-
-
-def latest_revision(article: Article) -> ArticleRevision | None:
-    """The newest revision of the article (live or draft): what an edit must start from."""
-    if article.id is None:
-        return None
-    return session.scalar(select(ArticleRevision).where(ArticleRevision.article_id == article.id)
-                          .order_by(ArticleRevision.id.desc()).limit(1))
-
-
-def revision_content(revision: ArticleRevision) -> dict:
-    """A revision's content with the same keys as :func:`article_content`."""
-    meta = revision.meta or {}
-    return {"title": revision.title, "body_md": revision.body_md, "status": revision.status,
-            "category_slug": meta.get("category") or DEFAULT_CATEGORY, "tags": list(meta.get("tags") or []),
-            "questions": list(meta.get("questions") or []), "summary": meta.get("summary") or None,
-            "position": meta.get("order"), "visibility": meta.get("visibility") or VISIBILITY_PUBLIC}
-
-
-def article_content(article: Article) -> dict:
-    """What customers read now (the live columns)."""
-    return {key: getattr(article, key) for key in CONTENT_KEYS}
-
-
-def editable_content(article: Article) -> dict:
-    """What the editor opens: the pending draft beside the live version, else the article itself."""
-    if article.draft_revision_id is not None:
-        draft = session.get(ArticleRevision, article.draft_revision_id)
-        if draft is not None:
-            return revision_content(draft)
-    return article_content(article)
 
 
 def _add_revision(article: Article, content: dict, author: str | None, note: str | None) -> ArticleRevision:
@@ -211,7 +176,10 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
         article = Article(slug=slug, locale=locale, body_md="", created_at=utcnow(), visibility=VISIBILITY_PUBLIC)
         session.add(article)
     current = editable_content(article) if outcome == UPDATED else {}
-    content = {"title": " ".join(title.split()), "body_md": body_md or "", "status": status,
+    # As a file stores it (front matter parsing strips the body; browsers send CRLF),
+    # so that an export reads back unchanged.
+    body_md = (body_md or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    content = {"title": " ".join(title.split()), "body_md": body_md, "status": status,
                "category_slug": category, "tags": list(tags),
                "questions": list(current.get("questions") or []) if questions is None else list(questions),
                "summary": summary or None, "position": position,
@@ -297,7 +265,7 @@ def _apply_article(source: SourceFile, meta: metadata.ArticleMeta, digest: str) 
     _article, outcome = save_article(
         slug=meta.slug, locale=meta.locale, title=meta.title, body_md=source.body, category=meta.category,
         tags=meta.tags, questions=meta.questions, summary=meta.summary, status=meta.status, position=meta.order,
-        extra=meta.extra,
+        extra=meta.extra, visibility=meta.visibility,
         source_path=str(source.path.resolve()), source_hash=digest, author=IMPORT_AUTHOR,
         note=f"imported from {source.path.name}", commit=False)
     return outcome
@@ -342,11 +310,12 @@ def import_article(source: SourceFile) -> str:
     digest = source_hash(source)
     existing = find_article(meta.slug, meta.locale)
     if existing is not None:
+        if existing.source_hash == digest or import_checks.same_article(existing, source, meta):
+            return UNCHANGED
         if not _same_file(existing.source_path, source.path):
             raise ImportProblem(f"slug {meta.slug!r} ({meta.locale}) is already used by {existing.source_path}; "
                                 "give one of them another slug")
-        if existing.source_hash == digest:
-            return UNCHANGED
+        import_checks.check_not_edited_in_browser(existing, source)
     return _import_in_batch(_apply_article, source, meta, digest)
 
 
@@ -355,7 +324,7 @@ def import_category(source: SourceFile) -> str:
     meta = metadata.category_meta(source)
     digest = source_hash(source)
     existing = find_category(meta.slug, meta.locale)
-    if existing is not None and existing.source_hash == digest:
+    if existing is not None and (existing.source_hash == digest or import_checks.same_category(existing, meta)):
         return UNCHANGED
     return _import_in_batch(_apply_category, source, meta, digest)
 

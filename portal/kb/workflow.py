@@ -20,7 +20,7 @@ from portal.db import session, utcnow
 from portal.kb import metadata
 from portal.kb.models import STATUS_DRAFT, STATUS_PUBLISHED, Article, ArticleRedirect, ArticleRevision
 from portal.kb.services import (
-    ArticleError, _add_revision, _check_slug, article_content, editable_content, find_article, revision_content,
+    ArticleError, _add_revision, _check_slug, article_content, editable_content, revision_content,
     save_article,
 )
 
