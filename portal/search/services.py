@@ -272,8 +272,10 @@ def popular_categories(locale: str, limit: int = 6) -> list[dict]:
 
 
 def category_choices(locale: str) -> list[tuple[str, str]]:
-    """(slug, title) of ``locale``'s categories, for the search page's filter."""
-    from portal.kb.models import Category
+    """(slug, title) of ``locale``'s categories with articles customers may see, for the search page's filter."""
+    from portal.kb.models import Article, Category
 
+    visible = select(Article.id).where(Article.category_slug == Category.slug, Article.locale == Category.locale,
+                                       Article.is_customer_visible).exists()
     return [(r.slug, r.title) for r in session.execute(
-        select(Category.slug, Category.title).where(Category.locale == locale).order_by(Category.title))]
+        select(Category.slug, Category.title).where(Category.locale == locale, visible).order_by(Category.title))]
