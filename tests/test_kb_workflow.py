@@ -219,7 +219,7 @@ def test_translation_is_outdated_when_the_source_changes_until_updated_or_marked
     assert f"/staff/articles/{nl_id}/edit" in listing
     editor = client.get(f"/staff/articles/{nl_id}/edit").get_data(as_text=True)
     assert "English v2" in editor and "kb-source-pane" in editor  # the source beside the translation
-    assert "The original of this article was updated" in customer_page(app, "/nl/articles/return-labels")[1]
+    assert "Het origineel van dit artikel is onlangs bijgewerkt" in customer_page(app, "/nl/articles/return-labels")[1]
 
     client.post(f"/staff/articles/{nl_id}/mark-current")
     with app.app_context():
@@ -288,3 +288,20 @@ def test_rename_from_the_editor_and_to_a_taken_slug(app, client, staff, login):
     with pytest.raises(services.ArticleError):
         with app.app_context():
             workflow.rename("printing-return-labels", "Not A Slug", author="w")
+
+
+def test_the_worker_publishes_due_drafts_through_the_registered_periodic_job(app):
+    from portal.notify import worker
+
+    article_id = make_live(app)
+    with app.app_context():
+        services.save_article(slug="return-labels", locale="en", title="Return labels", body_md="Due now.",
+                              category="shipping", status="draft", author="w")
+        session.execute(update(Article).where(Article.id == article_id)
+                        .values(publish_at=utcnow() - timedelta(minutes=1)))
+        session.commit()
+    assert workflow.publish_due in app.extensions["portal.periodic_jobs"]
+    worker._run_periodic_jobs(app)
+    with app.app_context():
+        article = session.get(Article, article_id)
+        assert (article.body_md, article.publish_at, article.draft_revision_id) == ("Due now.", None, None)
