@@ -169,3 +169,17 @@ def test_the_sample_help_center_survives_the_round_trip(app, tmp_path):
         again = import_paths([tmp_path / "out"])
     assert (again.created, again.updated, again.failed, again.conflicts) == (0, 0, [], [])
     assert snapshot(app) == before
+
+
+def test_a_file_with_a_slug_renamed_in_the_browser_is_a_conflict(app, tmp_path):
+    from portal.kb import workflow
+
+    setup_content(app, tmp_path)
+    source = tmp_path / "src" / "en" / "getting-started" / "connect-your-webshop.md"
+    with app.app_context():
+        workflow.rename("connect-your-webshop", "link-your-webshop", author="editor@staff.test")
+    source.write_text(SOURCE.replace("Open **Settings**.", "Open **Preferences**."), encoding="utf-8")
+    with app.app_context():
+        report = import_paths([source])
+        assert report.created == 0 and "renamed to 'link-your-webshop'" in report.conflicts[0][1]
+        assert services.find_article("connect-your-webshop", "en") is None

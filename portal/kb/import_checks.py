@@ -2,6 +2,7 @@
 
 * **Same content, different bytes** (a file ``portal export`` wrote, a file
   re-saved by an editor): reported as unchanged, nothing written.
+* **Renamed in the browser**: a file with the old slug is a conflict too.
 * **Edited in the browser since the last import**: a file that changed is not
   allowed to replace an edit a writer made in the staff editor (or a pending
   draft). It is reported as a conflict naming the file and the revision
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from portal.content import ImportConflict, SourceFile
 from portal.db import session
 from portal.kb import metadata
-from portal.kb.models import STATUS_DRAFT, Article, ArticleRevision, Category
+from portal.kb.models import STATUS_DRAFT, Article, ArticleRedirect, ArticleRevision, Category
 from portal.kb.revisions import article_content, editable_content
 
 #: The author name revisions made by ``portal import`` carry.
@@ -68,3 +69,16 @@ def check_not_edited_in_browser(article: Article, source: SourceFile) -> None:
         f"{article.locale}/{article.slug} was edited in the browser since its last import: revision #{edit.id}"
         f"{pending} by {edit.author or 'unknown'} on {when}. Not overwritten; merge the change into the file "
         "(or export the article again), or import with --force to replace it.")
+
+
+def check_not_renamed_in_browser(slug: str, locale: str, source: SourceFile) -> None:
+    """A file naming a slug that was renamed in the browser would bring the old
+    article back beside the renamed one: a conflict too (``--force`` creates it)."""
+    if source.force:
+        return
+    moved_to = session.scalar(select(ArticleRedirect.new_slug).where(
+        ArticleRedirect.old_slug == slug, ArticleRedirect.locale == locale))
+    if moved_to:
+        raise ImportConflict(
+            f"{locale}/{slug} was renamed to {moved_to!r} in the browser; set 'slug: {moved_to}' in the file "
+            "(or remove the redirect), or import with --force to create a separate article.")

@@ -316,6 +316,8 @@ def import_article(source: SourceFile) -> str:
             raise ImportProblem(f"slug {meta.slug!r} ({meta.locale}) is already used by {existing.source_path}; "
                                 "give one of them another slug")
         import_checks.check_not_edited_in_browser(existing, source)
+    else:
+        import_checks.check_not_renamed_in_browser(meta.slug, meta.locale, source)
     return _import_in_batch(_apply_article, source, meta, digest)
 
 
