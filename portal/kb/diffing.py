@@ -106,7 +106,14 @@ def side_by_side(old: str, new: str, context: int = 3) -> list[Row]:
     return rows
 
 
-def _shown(value) -> str:
+#: Stored values shown in the writer's words.
+VALUE_LABELS = {"status": {"published": _l("Published"), "draft": _l("Draft")},
+                "visibility": {"public": _l("Public: everyone"), "internal": _l("Internal: signed-in staff only")}}
+
+
+def _shown(value, key: str = "") -> str:
+    if key in VALUE_LABELS and value in VALUE_LABELS[key]:
+        return str(VALUE_LABELS[key][value])
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return "" if value is None else str(value)
@@ -128,7 +135,7 @@ def compare(old: dict, new: dict) -> Comparison:
     """Compare two contents (as :func:`portal.kb.services.revision_content` returns them)."""
     fields = []
     for key, label in FIELD_LABELS.items():
-        before, after = _shown(old.get(key)), _shown(new.get(key))
+        before, after = _shown(old.get(key), key), _shown(new.get(key), key)
         if before != after:
             fields.append((str(label), inline_words(before, after)))
     old_body, new_body = old.get("body_md") or "", new.get("body_md") or ""
