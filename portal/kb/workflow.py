@@ -58,6 +58,7 @@ def unpublish(article: Article, *, author: str | None) -> bool:
     if not article.is_published:
         return False
     article.status = STATUS_DRAFT
+    article.publish_at = None  # taking it offline also cancels a scheduled publication
     article.updated_at = utcnow()
     _add_revision(article, {**article_content(article), "status": STATUS_DRAFT}, author, _("unpublished"))
     session.flush()
