@@ -167,6 +167,8 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
         raise ArticleError(_("visibility must be public or internal"))
     article = find_article(slug, locale)
     if article is not None and base_revision_id is not None:
+        # PostgreSQL: hold the row so two saves cannot both pass the check (SQLite serializes writers itself)
+        session.execute(select(Article.id).where(Article.id == article.id).with_for_update())
         latest = latest_revision(article)
         if latest is not None and latest.id != base_revision_id:
             raise EditConflict(article, latest, base_revision_id)
