@@ -183,3 +183,16 @@ def test_a_file_with_a_slug_renamed_in_the_browser_is_a_conflict(app, tmp_path):
         report = import_paths([source])
         assert report.created == 0 and "renamed to 'link-your-webshop'" in report.conflicts[0][1]
         assert services.find_article("connect-your-webshop", "en") is None
+
+
+def test_a_draft_file_of_a_live_article_becomes_its_pending_draft(app, tmp_path):
+    setup_content(app, tmp_path)
+    source = tmp_path / "src" / "en" / "getting-started" / "connect-your-webshop.md"
+    source.write_text(SOURCE.replace("order: 2", "order: 2\nstatus: draft").replace("Open **Settings**.", "Reworked."),
+                      encoding="utf-8")
+    with app.app_context():
+        assert import_paths([source]).updated == 1
+        article = services.find_article("connect-your-webshop", "en")
+        assert article.is_published and article.body_md.startswith("Open **Settings**.")  # live unchanged
+        assert services.editable_content(article)["body_md"].startswith("Reworked.")
+        assert import_paths([source]).unchanged == 1

@@ -103,3 +103,8 @@ def test_robots_txt_points_to_the_sitemap(client):
 def test_every_page_has_one_canonical_link(client, content, path, canonical):
     html = client.get(path).get_data(as_text=True)
     assert re.findall(r'<link rel="canonical" href="([^"]+)">', html) == [canonical]
+
+
+def test_error_pages_have_no_canonical_link(client):
+    html = client.get("/en/articles/nothing-here").get_data(as_text=True)
+    assert 'rel="canonical"' not in html
