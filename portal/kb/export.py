@@ -41,7 +41,7 @@ class ExportReport:
     drafts_exported: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"{self.articles} article(s) and {self.categories} categorie(s) written"
+        text = f"{self.articles} article(s) and {self.categories} category file(s) written"
         if self.drafts_exported:
             text += f"; {len(self.drafts_exported)} pending draft(s) written instead of the live version"
         if self.drafts_not_exported:
