@@ -177,6 +177,8 @@ def test_front_matter_fields_are_saved_from_the_form(app, client, staff, login):
         assert article.tags == ["returns", "labels"]
     editor = client.get(f"/staff/articles/{article.id}/edit").get_data(as_text=True)
     assert "Where is my label?" in editor and 'value="internal" selected' in editor
+    # the hooks the live preview (static/js/editor.js) attaches to
+    assert "data-editor-form" in editor and "data-editor-body" in editor and "data-editor-preview" in editor
 
 
 def test_history_diff_and_restore(app, client, staff, login):
