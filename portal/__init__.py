@@ -29,6 +29,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.kb.feedback_views", "feedback_bp", "/staff/feedback"),
     ("portal.insights.views", "staff_bp", "/staff/insights"),
     ("portal.insights.views", "api_bp", "/api/v1"),
+    ("portal.kb.findability", "bp", None),
     ("portal.search.views", "bp", "/<lang:lang>"),
     ("portal.search.api", "bp", "/api/v1"),
     ("portal.search.views", "staff_bp", "/staff/search"),

@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("portal.notify.cli", "welcome_group"),
     ("portal.tickets.cli", "tickets_group"),
     ("portal.kb.cli", "articles_group"),
+    ("portal.kb.cli", "export_command"),
 )
 
 

@@ -47,6 +47,11 @@ class _UntrustedYAMLHandler(YAMLHandler):
         return safe_yaml.load(fm, max_chars=MAX_FRONT_MATTER_CHARS, what="front matter")
 
 
+class ImportConflict(ImportProblem):
+    """The file changed, and so did its content in the browser since the last
+    import: not overwritten (``--force`` replaces it). The text says which revision."""
+
+
 @dataclass
 class SourceFile:
     """One parsed file handed to an importer."""
@@ -56,6 +61,7 @@ class SourceFile:
     body: str
     raw: str  # the whole file text, for change detection (hash)
     default_locale: str | None = None
+    force: bool = False  # replace content edited in the browser since the last import
 
 
 Importer = Callable[[SourceFile], str]
@@ -67,13 +73,15 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def summary(self) -> str:
-        return (f"{self.created} created, {self.updated} updated, "
+        text = (f"{self.created} created, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.failed)} failed")
+        return text + (f", {len(self.conflicts)} conflict(s) not overwritten" if self.conflicts else "")
 
 
 def register_importer(app, kind: str, importer: Importer) -> None:
@@ -162,27 +170,31 @@ def parse_file(path: Path, default_locale: str | None = None) -> SourceFile:
                       default_locale=default_locale)
 
 
-def import_paths(paths, default_locale: str | None = None, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_paths(paths, default_locale: str | None = None, progress: Callable[[int], None] | None = None,
+                 force: bool = False) -> ImportReport:
     """Import files and folders; the one entry point for CLI, tests and sync."""
     with contextlib.ExitStack() as stack:
         for factory in current_app.extensions.get("portal.import_contexts", ()):
             stack.enter_context(factory())
         files, skipped = collect_files(paths)
-        return _import_files(files, default_locale, progress, skipped)
+        return _import_files(files, default_locale, progress, skipped, force)
 
 
 def _import_files(files: list[Path], default_locale: str | None, progress,
-                  skipped: list[tuple[str, str]] = ()) -> ImportReport:
+                  skipped: list[tuple[str, str]] = (), force: bool = False) -> ImportReport:
     importers: dict[str, Importer] = current_app.extensions.get("portal.importers", {})
     report = ImportReport(failed=list(skipped))
     for number, path in enumerate(files, 1):
         try:
             source = parse_file(path, default_locale)
+            source.force = force
             kind = str(source.meta.get("kind") or "article").lower()
             importer = importers.get(kind)
             if importer is None:
                 raise ImportProblem(f"unknown kind {kind!r} (known: {', '.join(sorted(importers)) or 'none'})")
             report.count(importer(source))
+        except ImportConflict as exc:
+            report.conflicts.append((str(path), str(exc)))
         except ValueError as exc:  # ImportProblem and validation errors
             report.failed.append((str(path), str(exc)))
         except Exception as exc:  # one broken file must not stop an import of thousands
@@ -200,9 +212,11 @@ def _import_files(files: list[Path], default_locale: str | None, progress,
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--locale", "locale", default=None,
               help="Language of files whose front matter names none (e.g. nl).")
-@click.option("--strict", is_flag=True, help="Exit with status 1 if any file failed.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any file failed or conflicted.")
+@click.option("--force", is_flag=True,
+              help="Replace articles edited in the browser since their last import (they stay in the history).")
 @with_appcontext
-def import_command(paths: tuple[Path, ...], locale: str | None, strict: bool) -> None:
+def import_command(paths: tuple[Path, ...], locale: str | None, strict: bool, force: bool) -> None:
     """Import markdown articles and status files (folders are read recursively).
 
     Without PATHS, imports the configured articles/ and incidents/ folders.
@@ -214,9 +228,11 @@ def import_command(paths: tuple[Path, ...], locale: str | None, strict: bool) ->
     if not paths:
         cfg = current_app.config
         paths = tuple(Path(p) for p in (cfg["ARTICLES_DIR"], cfg["INCIDENTS_DIR"]) if Path(p).exists())
-    report = import_paths(paths, default_locale=locale)
+    report = import_paths(paths, default_locale=locale, force=force)
     for path, reason in report.failed:
         click.echo(f"FAILED {path}: {reason}", err=True)
+    for path, reason in report.conflicts:
+        click.echo(f"CONFLICT {path}: {reason}", err=True)
     click.echo(report.summary())
-    if report.failed and strict:
+    if (report.failed or report.conflicts) and strict:
         raise SystemExit(1)

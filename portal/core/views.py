@@ -86,7 +86,3 @@ def favicon_svg():
 def favicon_ico():
     return _cached(current_app.response_class(favicon.ico_icon(*_brand_colors()), mimetype="image/x-icon"))
 
-
-@bp.get("/robots.txt")
-def robots():
-    return current_app.response_class("User-agent: *\nDisallow: /staff/\n", mimetype="text/plain")

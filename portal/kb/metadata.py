@@ -15,9 +15,10 @@ from datetime import date, datetime, time
 
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
-from portal.kb.models import ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED
+from portal.kb.models import ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC
 
-ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "questions", "summary", "status", "order"}
+ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "questions", "summary", "status", "order",
+                "visibility"}
 CATEGORY_KEYS = {"kind", "title", "slug", "locale", "summary", "order", "icon"}
 #: Column sizes (PostgreSQL enforces them; SQLite would not, so we check here).
 MAX_TITLE, MAX_CATEGORY_TITLE, MAX_SLUG, MAX_CATEGORY, MAX_TAG, MAX_ICON = 300, 200, 200, 120, 60, 40
@@ -153,6 +154,16 @@ def _status(meta: dict) -> str:
     raise ImportProblem("status must be draft or published")
 
 
+def _visibility(meta: dict) -> str:
+    """``visibility: internal`` keeps an article for signed-in staff; default public."""
+    value = meta.get("visibility")
+    if value is None or value == "":
+        return VISIBILITY_PUBLIC
+    if isinstance(value, str) and value.strip().lower() in VISIBILITIES:
+        return value.strip().lower()
+    raise ImportProblem("visibility must be public or internal")
+
+
 def json_safe(value):
     """Front matter as YAML parsed it, made storable as JSON (dates become ISO text)."""
     if isinstance(value, dict):
@@ -194,6 +205,7 @@ class ArticleMeta:
     status: str = STATUS_PUBLISHED
     order: int | None = None
     extra: dict = field(default_factory=dict)
+    visibility: str = VISIBILITY_PUBLIC
 
 
 @dataclass
@@ -221,6 +233,7 @@ def article_meta(source: SourceFile) -> ArticleMeta:
         status=_status(meta),
         order=_order(meta),
         extra=json_safe({k: v for k, v in meta.items() if k not in ARTICLE_KEYS}),
+        visibility=_visibility(meta),
     )
 
 

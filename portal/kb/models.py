@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -16,6 +17,10 @@ from portal.db import Base, UTCDateTime, utcnow
 STATUS_PUBLISHED = "published"
 STATUS_DRAFT = "draft"
 ARTICLE_STATUSES = (STATUS_PUBLISHED, STATUS_DRAFT)
+#: Who may read a published article: everyone, or signed-in staff only.
+VISIBILITY_PUBLIC = "public"
+VISIBILITY_INTERNAL = "internal"
+VISIBILITIES = (VISIBILITY_PUBLIC, VISIBILITY_INTERNAL)
 
 #: The category slug of the onboarding "welcome letter" guides (/welcome).
 WELCOME_CATEGORY = "welcome"
@@ -66,6 +71,16 @@ class Article(Base):
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     source_path: Mapped[str | None] = mapped_column(String(500))
     source_hash: Mapped[str | None] = mapped_column(String(64))
+    #: ``internal`` articles are for signed-in staff only (never in customer pages, search, sitemap).
+    visibility: Mapped[str] = mapped_column(String(16), default=VISIBILITY_PUBLIC, server_default=VISIBILITY_PUBLIC)
+    #: The revision holding a pending draft of a published article: the live
+    #: columns above stay what customers read until the draft is published.
+    draft_revision_id: Mapped[int | None] = mapped_column(Integer)
+    #: When the pending draft (or an unpublished article) goes live by itself (UTC).
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: Set when the source-language article changed after this translation was
+    #: last updated; cleared when a writer updates it or marks it still current.
+    outdated_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -75,6 +90,23 @@ class Article(Base):
     @property
     def is_published(self) -> bool:
         return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == VISIBILITY_INTERNAL
+
+    @property
+    def has_pending_draft(self) -> bool:
+        return self.draft_revision_id is not None
+
+    @hybrid_property
+    def is_customer_visible(self) -> bool:
+        """Published and public: what customers (pages, search, sitemap) may see. One rule, one place."""
+        return self.status == STATUS_PUBLISHED and self.visibility != VISIBILITY_INTERNAL
+
+    @is_customer_visible.expression
+    def is_customer_visible(cls):
+        return and_(cls.status == STATUS_PUBLISHED, cls.visibility == VISIBILITY_PUBLIC)
 
     def __repr__(self) -> str:
         return f"<Article {self.locale}/{self.slug}>"
@@ -103,6 +135,22 @@ RATING_GREAT = "great"
 RATING_OKAY = "okay"
 RATING_POOR = "poor"  # shown as "Not really"
 RATINGS = (RATING_GREAT, RATING_OKAY, RATING_POOR)
+class ArticleRedirect(Base):
+    """An old article URL (``/<locale>/articles/<old_slug>``) that answers 301 to the new slug.
+
+    Renames keep this table flat: after A→B→C both A and B point at C, and
+    renaming back to A removes A's own redirect, so there are no chains or loops.
+    """
+
+    __tablename__ = "kb_redirects"
+    __table_args__ = (UniqueConstraint("locale", "old_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    old_slug: Mapped[str] = mapped_column(String(200))
+    new_slug: Mapped[str] = mapped_column(String(200), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ArticleFeedback(Base):

@@ -1,7 +1,8 @@
 """What the help center pages read: categories, articles, translations, steps.
 
 Read-only; every write goes through :mod:`portal.kb.services`. Readers only
-ever see published articles: drafts are filtered here, in one place.
+ever see published, public articles (``Article.is_customer_visible``): drafts
+and internal articles are filtered here, in one place.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ _WORD = re.compile(r"\w{4,}")
 
 
 def _published(locale: str):
-    return select(Article).where(Article.locale == locale, Article.status == STATUS_PUBLISHED)
+    return select(Article).where(Article.locale == locale, Article.is_customer_visible)
 
 
 def _ordered(statement):
@@ -44,7 +45,7 @@ class CategoryCard:
 def categories_with_articles(locale: str, *, include_welcome: bool = False) -> list[CategoryCard]:
     """Categories of a language that have published articles, in their order."""
     counts = (select(Article.category_slug, func.count(Article.id))
-              .where(Article.locale == locale, Article.status == STATUS_PUBLISHED)
+              .where(Article.locale == locale, Article.is_customer_visible)
               .group_by(Article.category_slug))
     count_by_slug = dict(session.execute(counts).all())
     if not include_welcome:
@@ -81,7 +82,7 @@ def category_articles(slug: str, locale: str, page: int = 1, per_page: int | Non
     """One page of a category's published articles, by order then title."""
     per_page = per_page or CATEGORY_PAGE_SIZE
     total = session.scalar(select(func.count(Article.id)).where(
-        Article.locale == locale, Article.status == STATUS_PUBLISHED, Article.category_slug == slug)) or 0
+        Article.locale == locale, Article.is_customer_visible, Article.category_slug == slug)) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     items = session.scalars(_ordered(_published(locale).where(Article.category_slug == slug))
@@ -89,20 +90,24 @@ def category_articles(slug: str, locale: str, page: int = 1, per_page: int | Non
     return Page(items=list(items), number=page, pages=pages, total=total)
 
 
-def published_article(slug: str, locale: str) -> Article | None:
+def published_article(slug: str, locale: str, *, include_internal: bool = False) -> Article | None:
+    """The article customers read; ``include_internal`` adds staff-only articles (for signed-in staff)."""
+    if include_internal:
+        return session.scalar(select(Article).where(
+            Article.locale == locale, Article.slug == slug, Article.status == STATUS_PUBLISHED))
     return session.scalar(_published(locale).where(Article.slug == slug))
 
 
 def article_locales(slug: str) -> list[str]:
     """Languages an article is published in (same slug = same article)."""
     return list(session.scalars(select(Article.locale).where(
-        Article.slug == slug, Article.status == STATUS_PUBLISHED).order_by(Article.locale)))
+        Article.slug == slug, Article.is_customer_visible).order_by(Article.locale)))
 
 
 def translations(article: Article) -> list[Article]:
     """The same article in the other languages, published only."""
     return list(session.scalars(select(Article).where(
-        Article.slug == article.slug, Article.locale != article.locale, Article.status == STATUS_PUBLISHED)
+        Article.slug == article.slug, Article.locale != article.locale, Article.is_customer_visible)
         .order_by(Article.locale)))
 
 
@@ -143,7 +148,7 @@ def most_read(locale: str, limit: int = 6, days: int = MOST_READ_DAYS) -> list[A
     totals = (select(ArticleViewDaily.article_id, func.sum(ArticleViewDaily.views).label("total"))
               .where(ArticleViewDaily.day >= since).group_by(ArticleViewDaily.article_id).subquery())
     statement = (select(Article).join(totals, totals.c.article_id == Article.id)
-                 .where(Article.locale == locale, Article.status == STATUS_PUBLISHED)
+                 .where(Article.locale == locale, Article.is_customer_visible)
                  .order_by(totals.c.total.desc(), Article.title).limit(limit))
     return list(session.scalars(statement))
 

@@ -21,15 +21,17 @@ from portal import signals
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
 from portal.db import is_postgres, session, utcnow
-from portal.kb import metadata
+from portal.kb import import_checks, metadata
+from portal.kb.import_checks import IMPORT_AUTHOR
 from portal.kb.models import (
-    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, Article, ArticleRevision,
-    ArticleViewDaily, Category,
+    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC, Article,
+    ArticleRevision, ArticleViewDaily, Category,
 )
 from portal.kb.rendering import MarkdownRefused, render_markdown
+from portal.kb.revisions import article_content, editable_content, latest_revision, revision_content  # noqa: F401
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-IMPORT_AUTHOR = "import"
+MAX_FEEDBACK_COMMENT = 2000
 
 
 # Built once: composing SQL expressions per imported file costs more than running them.
@@ -47,6 +49,44 @@ def find_category(slug: str, locale: str) -> Category | None:
 
 class ArticleError(ValueError):
     """An article or category that cannot be saved, with a reason for the writer."""
+
+
+class EditConflict(ArticleError):
+    """Someone saved the article after the revision this edit started from."""
+
+    def __init__(self, article: Article, latest: ArticleRevision, base_revision_id: int | None):
+        super().__init__(_("%(who)s saved this article after you started editing it.",
+                           who=latest.author or _("someone")))
+        self.article, self.latest, self.base_revision_id = article, latest, base_revision_id
+
+
+def _add_revision(article: Article, content: dict, author: str | None, note: str | None) -> ArticleRevision:
+    revision = ArticleRevision(
+        article=article, title=content["title"], body_md=content["body_md"], status=content["status"],
+        author=author, note=note,
+        meta={"slug": article.slug, "category": content["category_slug"], "tags": list(content["tags"]),
+              "questions": list(content["questions"]), "summary": content["summary"],
+              "order": content["position"], "visibility": content["visibility"]})
+    # via the many-to-one side: appending to article.revisions would load them all first
+    session.add(revision)
+    return revision
+
+
+def source_article(slug: str) -> Article | None:
+    """The article translations are made from: the one in the site's default
+    language, else the earliest created language of that slug."""
+    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    return (find_article(slug, default) or session.scalar(
+        select(Article).where(Article.slug == slug).order_by(Article.created_at, Article.id).limit(1)))
+
+
+def _mark_translations_outdated(article: Article) -> None:
+    source = source_article(article.slug)
+    if source is None or source.id != article.id:
+        return
+    for translation in session.scalars(select(Article).where(
+            Article.slug == article.slug, Article.id != article.id, Article.outdated_since.is_(None))):
+        translation.outdated_since = utcnow()
 
 
 def _check_slug(value: str, what: str, max_length: int) -> None:
@@ -102,38 +142,59 @@ def save_category(*, slug: str, locale: str, title: str, summary: str | None = N
 
 def save_article(*, slug: str, locale: str, title: str, body_md: str, category: str = DEFAULT_CATEGORY,
                  tags=(), questions=None, summary: str | None = None, status: str = STATUS_PUBLISHED,
-                 position: int | None = None,
+                 position: int | None = None, visibility: str | None = None,
                  extra: dict | None = None, source_path: str | None = None, source_hash: str | None = None,
-                 author: str | None = None, note: str | None = None, commit: bool = True) -> tuple[Article, str]:
+                 author: str | None = None, note: str | None = None, base_revision_id: int | None = None,
+                 commit: bool = True) -> tuple[Article, str]:
     """Create or update the article ``locale/slug``; returns it and created/updated/unchanged.
 
     A revision is stored whenever what readers see (title, body, status,
-    category, tags, questions, summary, order) changed. ``questions=None``
-    keeps what an existing article has (an editor without that field).
+    category, tags, questions, summary, order, visibility) changed.
+    ``questions=None``/``visibility=None`` keep what the article has.
+
+    A *draft* of a published article is stored beside it (a revision the
+    article points to): customers keep reading the live version, unchanged,
+    until a later save publishes it. ``base_revision_id`` is the revision the
+    writer's form started from: if someone saved after it, :class:`EditConflict`
+    is raised instead of overwriting their work.
     """
     _check_slug(slug, "slug", metadata.MAX_SLUG)
     _check_slug(category, "category", metadata.MAX_CATEGORY)
     _check_common(slug, locale, title, metadata.MAX_TITLE)
     if status not in ARTICLE_STATUSES:
         raise ArticleError(_("status must be draft or published"))
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise ArticleError(_("visibility must be public or internal"))
     article = find_article(slug, locale)
+    if article is not None and base_revision_id is not None:
+        # PostgreSQL: hold the row so two saves cannot both pass the check (SQLite serializes writers itself)
+        session.execute(select(Article.id).where(Article.id == article.id).with_for_update())
+        latest = latest_revision(article)
+        if latest is not None and latest.id != base_revision_id:
+            raise EditConflict(article, latest, base_revision_id)
+    # As a file stores it (front matter parsing strips the body; browsers send CRLF),
+    # so that an export reads back unchanged.
+    body_md = (body_md or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     rendered = None
-    if article is None or article.body_md != (body_md or ""):
+    if article is None or article.body_md != body_md:
         # rendered before anything is written: refused markdown leaves no half-made article
         try:
-            rendered = render_markdown(body_md or "")
+            rendered = render_markdown(body_md)
         except MarkdownRefused as exc:
             raise ArticleError(str(exc)) from exc
     ensure_category(category, locale)
     outcome = CREATED if article is None else UPDATED
     if article is None:
-        article = Article(slug=slug, locale=locale, body_md="", created_at=utcnow())
+        article = Article(slug=slug, locale=locale, body_md="", created_at=utcnow(), visibility=VISIBILITY_PUBLIC)
         session.add(article)
-    if questions is None:
-        questions = article.questions or []
-    content = {"title": " ".join(title.split()), "body_md": body_md or "", "status": status,
-               "category_slug": category, "tags": list(tags), "questions": list(questions),
-               "summary": summary or None, "position": position}
+    current = editable_content(article) if outcome == UPDATED else {}
+    content = {"title": " ".join(title.split()), "body_md": body_md, "status": status,
+               "category_slug": category, "tags": list(tags),
+               "questions": list(current.get("questions") or []) if questions is None else list(questions),
+               "summary": summary or None, "position": position,
+               "visibility": visibility or current.get("visibility") or VISIBILITY_PUBLIC}
+    if outcome == UPDATED and article.is_published and status == STATUS_DRAFT:
+        return _save_draft_beside_live(article, content, author, note, commit)
     # None keeps what an existing article has: an edit in the staff editor keeps
     # the front matter extras and the link to the file it was imported from.
     bookkeeping = {key: value for key, value in
@@ -141,24 +202,44 @@ def save_article(*, slug: str, locale: str, title: str, body_md: str, category: 
                    if value is not None or outcome == CREATED}
     bookkeeping["extra"] = bookkeeping.get("extra", article.extra) or {}
     content_changed = outcome == CREATED or any(getattr(article, k) != v for k, v in content.items())
-    if not content_changed and all(getattr(article, k) == v for k, v in bookkeeping.items()):
+    if not content_changed and article.draft_revision_id is None and all(
+            getattr(article, k) == v for k, v in bookkeeping.items()):
         return article, UNCHANGED
     if rendered is not None:
         article.body_html, article.body_text, article.headings = rendered.html, rendered.text, rendered.headings
     for key, value in {**content, **bookkeeping}.items():
         setattr(article, key, value)
+    # This save supersedes any pending draft (the editor opened it; publishing it is this save).
+    article.draft_revision_id = None
+    if status == STATUS_PUBLISHED:
+        article.publish_at = None
     if content_changed:
         article.updated_at = utcnow()
-        # via the many-to-one side: appending to article.revisions would load them all first
-        session.add(ArticleRevision(
-            article=article, title=article.title, body_md=article.body_md, status=status, author=author, note=note,
-            meta={"category": category, "tags": list(tags), "questions": list(questions), "summary": summary,
-                  "order": position}))
+        article.outdated_since = None  # a writer updated this translation
+        _add_revision(article, content, author, note)
+        if outcome == UPDATED and status == STATUS_PUBLISHED:
+            _mark_translations_outdated(article)
     session.flush()
     signals.article_saved.send(current_app._get_current_object(), session=session, article=article)
     if commit:
         session.commit()
     return article, outcome
+
+
+def _save_draft_beside_live(article: Article, content: dict, author: str | None, note: str | None,
+                            commit: bool) -> tuple[Article, str]:
+    """Store a draft of a published article without touching what customers read."""
+    live = article_content(article)
+    if content == editable_content(article):
+        return article, UNCHANGED
+    if content == {**live, "status": STATUS_DRAFT} and article.draft_revision_id is None:
+        return article, UNCHANGED
+    revision = _add_revision(article, content, author, note)
+    session.flush()
+    article.draft_revision_id = revision.id
+    if commit:
+        session.commit()
+    return article, UPDATED
 
 
 def source_hash(source: SourceFile) -> str:
@@ -192,7 +273,7 @@ def _apply_article(source: SourceFile, meta: metadata.ArticleMeta, digest: str) 
     _article, outcome = save_article(
         slug=meta.slug, locale=meta.locale, title=meta.title, body_md=source.body, category=meta.category,
         tags=meta.tags, questions=meta.questions, summary=meta.summary, status=meta.status, position=meta.order,
-        extra=meta.extra,
+        extra=meta.extra, visibility=meta.visibility,
         source_path=str(source.path.resolve()), source_hash=digest, author=IMPORT_AUTHOR,
         note=f"imported from {source.path.name}", commit=False)
     return outcome
@@ -237,11 +318,14 @@ def import_article(source: SourceFile) -> str:
     digest = source_hash(source)
     existing = find_article(meta.slug, meta.locale)
     if existing is not None:
+        if existing.source_hash == digest or import_checks.same_article(existing, source, meta):
+            return UNCHANGED
         if not _same_file(existing.source_path, source.path):
             raise ImportProblem(f"slug {meta.slug!r} ({meta.locale}) is already used by {existing.source_path}; "
                                 "give one of them another slug")
-        if existing.source_hash == digest:
-            return UNCHANGED
+        import_checks.check_not_edited_in_browser(existing, source)
+    else:
+        import_checks.check_not_renamed_in_browser(meta.slug, meta.locale, source)
     return _import_in_batch(_apply_article, source, meta, digest)
 
 
@@ -250,7 +334,7 @@ def import_category(source: SourceFile) -> str:
     meta = metadata.category_meta(source)
     digest = source_hash(source)
     existing = find_category(meta.slug, meta.locale)
-    if existing is not None and existing.source_hash == digest:
+    if existing is not None and (existing.source_hash == digest or import_checks.same_category(existing, meta)):
         return UNCHANGED
     return _import_in_batch(_apply_category, source, meta, digest)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
@@ -14,8 +15,9 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional
 from portal.errors import wants_json
 from portal.extensions import limiter
 from portal.kb import feedback as feedback_service
-from portal.kb import queries, services
+from portal.kb import queries, services, workflow
 from portal.kb.models import RATINGS, WELCOME_CATEGORY
+from portal.kb import staff_history  # noqa: F401  (history, diff, redirects: routes on staff_bp)
 from portal.kb.staff_views import staff_bp  # noqa: F401  (the staff editor, registered in BLUEPRINTS)
 
 bp = Blueprint("kb", __name__)
@@ -75,9 +77,19 @@ def _welcome_context(article) -> dict:
 
 @bp.get("/articles/<slug>")
 def article(lang: str, slug: str):
-    found = queries.published_article(slug, lang)
+    found = queries.published_article(slug, lang, include_internal=current_user.is_authenticated)
     if found is None:
+        moved_to = workflow.redirect_target(slug, lang)
+        if moved_to:
+            return redirect(url_for("kb.article", lang=lang, slug=moved_to), code=301)
         return _not_in_language(slug, lang)
+    if found.is_internal:
+        response = make_response(render_template("kb/article.html", article=found, translations=[], related=[],
+                                                 category=queries.category(found.category_slug, lang),
+                                                 form=FeedbackForm(), internal=True))
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
     if request.method == "GET" and not _BOT.search(request.user_agent.string or ""):
         services.record_view(found.id)
     return render_template(
@@ -88,6 +100,7 @@ def article(lang: str, slug: str):
         related=queries.related_articles(found),
         form=FeedbackForm(),
         **_feedback_context(found),
+        source_is_newer=found.outdated_since is not None,
         **_welcome_context(found),
     )
 

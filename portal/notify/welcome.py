@@ -37,12 +37,12 @@ def _article_link(article) -> dict:
 
 
 def welcome_guides(session: Session, locale: str) -> list[dict]:
-    from portal.kb.models import STATUS_PUBLISHED, WELCOME_CATEGORY, Article
+    from portal.kb.models import WELCOME_CATEGORY, Article
 
     def in_language(lang: str):
         return list(session.scalars(
             select(Article).where(Article.category_slug == WELCOME_CATEGORY, Article.locale == lang,
-                                  Article.status == STATUS_PUBLISHED)
+                                  Article.is_customer_visible)
             .order_by(Article.position.is_(None), Article.position, Article.title)))
 
     articles = in_language(locale) or in_language(current_app.config.get("DEFAULT_LOCALE", "en"))
@@ -51,14 +51,14 @@ def welcome_guides(session: Session, locale: str) -> list[dict]:
 
 def most_common_questions(session: Session, locale: str, limit: int = POPULAR_LIMIT) -> list[dict]:
     """The most-read published articles of the last 90 days in ``locale`` (not the guides)."""
-    from portal.kb.models import STATUS_PUBLISHED, WELCOME_CATEGORY, Article, ArticleViewDaily
+    from portal.kb.models import WELCOME_CATEGORY, Article, ArticleViewDaily
 
     since = (utcnow() - timedelta(days=POPULAR_DAYS)).date()
     views = func.sum(ArticleViewDaily.views).label("views")
     rows = session.execute(
         select(Article, views)
         .join(ArticleViewDaily, ArticleViewDaily.article_id == Article.id)
-        .where(ArticleViewDaily.day >= since, Article.locale == locale, Article.status == STATUS_PUBLISHED,
+        .where(ArticleViewDaily.day >= since, Article.locale == locale, Article.is_customer_visible,
                Article.category_slug != WELCOME_CATEGORY)
         .group_by(Article.id)
         .order_by(views.desc(), Article.title)

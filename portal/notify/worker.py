@@ -142,6 +142,17 @@ def _tick_status(app: Flask) -> None:
             log.exception("status tick failed")
 
 
+def _run_periodic_jobs(app: Flask) -> None:
+    """Run the periodic jobs domains registered in ``app.extensions["portal.periodic_jobs"]``
+    (e.g. kb publishes scheduled drafts). Each must be idempotent and safe with several workers."""
+    for job in app.extensions.get("portal.periodic_jobs", ()):
+        with app.app_context():
+            try:
+                job()
+            except Exception:  # the delivery loop must outlive a bug elsewhere
+                log.exception("periodic job %s failed", getattr(job, "__qualname__", job))
+
+
 def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
         batch_size: int | None = None, tick_status: bool = True) -> int:
     """The delivery loop: until ``stop_event`` is set (or, ``once``, until idle).
@@ -153,6 +164,7 @@ def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
     while not stop_event.is_set():
         if tick_status:
             _tick_status(app)
+            _run_periodic_jobs(app)
         try:
             expanded = expand_broadcasts(app, worker=name)
             claimed = process_batch(app, worker=name, batch_size=batch_size)

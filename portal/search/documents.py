@@ -63,15 +63,17 @@ def document_for(article) -> dict:
 
 
 def is_indexable(article) -> bool:
-    """Published articles in a language we can analyze; drafts never are."""
-    from portal.kb.models import STATUS_PUBLISHED
+    """Published, public articles in a language we can analyze; drafts and
+    internal (staff-only) articles never are."""
+    from portal.kb.models import STATUS_PUBLISHED, VISIBILITY_PUBLIC
 
-    return article.status == STATUS_PUBLISHED and article.locale in all_languages()
+    return (article.status == STATUS_PUBLISHED and article.visibility == VISIBILITY_PUBLIC
+            and article.locale in all_languages())
 
 
 def article_columns():
     from portal.kb.models import Article
 
     return (Article.id, Article.slug, Article.locale, Article.title, Article.summary,
-            Article.category_slug, Article.tags, Article.status, Article.body_text,
+            Article.category_slug, Article.tags, Article.status, Article.visibility, Article.body_text,
             Article.headings, Article.updated_at)

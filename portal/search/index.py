@@ -302,12 +302,12 @@ class SearchIndex:
     # -- whole-index operations ---------------------------------------------
 
     def _database_versions(self) -> dict[int, str]:
-        from portal.kb.models import STATUS_PUBLISHED, Article
+        from portal.kb.models import Article
 
         with self.session_factory() as session:
             rows = session.execute(
                 select(Article.id, Article.updated_at)
-                .where(Article.status == STATUS_PUBLISHED, Article.locale.in_(all_languages())))
+                .where(Article.is_customer_visible, Article.locale.in_(all_languages())))
             return {row.id: version_of(row.updated_at) for row in rows}
 
     def check(self) -> CheckReport:
@@ -329,7 +329,7 @@ class SearchIndex:
 
     def rebuild(self) -> RebuildReport:
         """Index every published article into a new directory, then swap it in."""
-        from portal.kb.models import STATUS_PUBLISHED, Article
+        from portal.kb.models import Article
 
         started = time.perf_counter()
         report = RebuildReport()
@@ -345,7 +345,7 @@ class SearchIndex:
                 with self.session_factory() as session:
                     rows = session.execute(
                         select(*article_columns())
-                        .where(Article.status == STATUS_PUBLISHED, Article.locale.in_(all_languages()))
+                        .where(Article.is_customer_visible, Article.locale.in_(all_languages()))
                         .order_by(Article.id)
                         .execution_options(yield_per=REBUILD_BATCH))
                     for row in rows:

@@ -266,13 +266,13 @@ def popular_categories(locale: str, limit: int = 6) -> list[dict]:
     """The categories of ``locale`` with the most published articles (for the no-results page)."""
     from sqlalchemy import func
 
-    from portal.kb.models import STATUS_PUBLISHED, WELCOME_CATEGORY, Article, Category
+    from portal.kb.models import WELCOME_CATEGORY, Article, Category
 
     articles = func.count(Article.id)
     rows = session.execute(
         select(Category.slug, Category.title, articles.label("articles"))
         .join(Article, (Article.category_slug == Category.slug) & (Article.locale == Category.locale))
-        .where(Category.locale == locale, Article.status == STATUS_PUBLISHED, Category.slug != WELCOME_CATEGORY)
+        .where(Category.locale == locale, Article.is_customer_visible, Category.slug != WELCOME_CATEGORY)
         .group_by(Category.slug, Category.title)
         .order_by(articles.desc(), Category.title)
         .limit(limit)).all()
@@ -282,8 +282,10 @@ def popular_categories(locale: str, limit: int = 6) -> list[dict]:
 
 
 def category_choices(locale: str) -> list[tuple[str, str]]:
-    """(slug, title) of ``locale``'s categories, for the search page's filter."""
-    from portal.kb.models import Category
+    """(slug, title) of ``locale``'s categories with articles customers may see, for the search page's filter."""
+    from portal.kb.models import Article, Category
 
+    visible = select(Article.id).where(Article.category_slug == Category.slug, Article.locale == Category.locale,
+                                       Article.is_customer_visible).exists()
     return [(r.slug, r.title) for r in session.execute(
-        select(Category.slug, Category.title).where(Category.locale == locale).order_by(Category.title))]
+        select(Category.slug, Category.title).where(Category.locale == locale, visible).order_by(Category.title))]

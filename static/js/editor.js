@@ -104,8 +104,13 @@ function setupPreview(root, textarea, form) {
   let sent = 0;
   let lastBody = null;
 
+  function showTitle() {
+    titleOut.textContent = titleIn ? titleIn.value : "";
+    titleOut.hidden = !titleOut.textContent.trim();  // no empty heading for a new article
+  }
+
   async function refresh() {
-    if (titleIn) { titleOut.textContent = titleIn.value; }
+    showTitle();
     if (textarea.value === lastBody) { return; }
     const mine = ++sent;
     const text = textarea.value;
@@ -127,7 +132,7 @@ function setupPreview(root, textarea, form) {
     timer = setTimeout(refresh, PREVIEW_PAUSE_MS);
   }
   textarea.addEventListener("input", schedule);
-  if (titleIn) { titleIn.addEventListener("input", () => { titleOut.textContent = titleIn.value; }); }
+  if (titleIn) { titleIn.addEventListener("input", showTitle); }
   refresh();
   return { refresh };
 }

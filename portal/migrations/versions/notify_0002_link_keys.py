@@ -4,7 +4,7 @@ Existing subscribers get a fresh random key. Links they received before keep
 working only while they are bound to the same row (see
 ``portal.notify.subscribers._issued_to``).
 
-Revision ID: notify_0002_h3
+Revision ID: notify_0002
 Revises: notify_0001
 """
 import secrets
@@ -12,7 +12,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "notify_0002_h3"
+revision = "notify_0002"
 down_revision = "notify_0001"
 branch_labels = None
 depends_on = None

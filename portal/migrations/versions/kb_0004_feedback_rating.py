@@ -4,15 +4,15 @@
 really"); existing answers and comments are kept. ``done_at``/``done_by``
 record when a writer handled a comment in the feedback inbox.
 
-Revision ID: kb_0003_h7
-Revises: kb_0002
+Revision ID: kb_0004
+Revises: kb_0003
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
-revision = "kb_0003_h7"
-down_revision = "kb_0002"
+revision = "kb_0004"
+down_revision = "kb_0003"
 branch_labels = None
 depends_on = None
 

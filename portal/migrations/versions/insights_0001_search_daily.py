@@ -1,12 +1,12 @@
 """Insights: searches and result clicks per day, language and query.
 
-Revision ID: insights_0001_h7
+Revision ID: insights_0001
 Revises: 0001_base
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "insights_0001_h7"
+revision = "insights_0001"
 down_revision = "0001_base"
 branch_labels = ("insights",)
 depends_on = None
