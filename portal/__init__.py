@@ -36,6 +36,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.notify.views", "bp", "/subscriptions"),
     ("portal.notify.views", "staff_bp", "/staff/broadcast"),
     ("portal.notify.views", "api_bp", "/api/v1"),
+    ("portal.openapi", "bp", "/api"),
 )
 
 #: Per-domain hooks run after blueprints are registered (signals, context

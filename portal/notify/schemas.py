@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from portal.openapi import TOKEN, Operation
 from portal.validation import Line, RowId, Schema, Text
 
 
@@ -52,3 +53,9 @@ class BroadcastForm(Schema):
     body: Text = ""
     component: RowId | Literal[""] | None = None
     locale: Line | None = None
+
+
+OPERATIONS = [
+    Operation("post", "/api/v1/customers", "Send a new customer the welcome letter (once per address)", "customers",
+              body=CustomerCreate, auth=(TOKEN,), success=202),
+]

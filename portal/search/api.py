@@ -17,13 +17,13 @@ import logging
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
-from pydantic import Field
 
 from portal.errors import render_error
 from portal.i18n import negotiated_locale
 from portal.search import services
 from portal.search.analysis import all_languages
-from portal.validation import Line, Schema, query_args
+from portal.search.schemas import SuggestQuery
+from portal.validation import query_args
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,8 @@ bp = Blueprint("search_api", __name__)
 
 #: Longest accepted ``q`` (characters).
 MAX_QUERY_CHARS = 200
-DEFAULT_LIMIT = 5
 #: Browsers and proxies may reuse an answer this long; typing is bursty.
 CACHE_SECONDS = 60
-
-
-class SuggestQuery(Schema):
-    """``GET /api/v1/suggest``'s query string."""
-
-    q: str = Field("", description="The text typed so far (at most 200 characters).")
-    locale: Line | None = Field(None, description="A language code, or all; default: the caller's language.")
-    limit: int = Field(DEFAULT_LIMIT, ge=-(2**63), le=2**63 - 1, description="Results per group (clamped to 1..10).")
 
 
 def _bad_request(message: str):

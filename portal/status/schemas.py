@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from portal.openapi import TOKEN, WEBHOOK_TOKEN, Operation
 from portal.validation import Line, Schema, Text
 
 #: Component reference (code, public id or name) -> component status.
@@ -158,3 +159,35 @@ class KumaPayload(Schema):
     check: Line | None = None
     component: Line | None = None
     msg: Text | None = None
+
+
+# -- the API's rows in the OpenAPI document ---------------------------------------
+
+_PUBLIC_ID = {"public_id": {"type": "string", "maxLength": 100}}
+_V2 = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
+       "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json")
+_OPS = "/api/v1/status"
+
+OPERATIONS = [
+    *(Operation("get", f"/api/v2/{name}", f"Statuspage v2: {name}", "statuspage", answers=(304,)) for name in _V2),
+    Operation("get", f"{_OPS}/incidents", "Recent incidents", "status-ops", query=IncidentListQuery, auth=(TOKEN,)),
+    Operation("post", f"{_OPS}/incidents", "Open an incident", "status-ops", body=IncidentCreate, auth=(TOKEN,),
+              success=201),
+    Operation("patch", f"{_OPS}/incidents/{{public_id}}", "Edit an incident, post an update or a postmortem",
+              "status-ops", body=IncidentPatch, path_params=_PUBLIC_ID, auth=(TOKEN,), answers=(404,)),
+    Operation("post", f"{_OPS}/incidents/{{public_id}}/updates", "Post an update", "status-ops", body=UpdateCreate,
+              path_params=_PUBLIC_ID, auth=(TOKEN,), success=201, answers=(404,)),
+    Operation("post", f"{_OPS}/incidents/{{public_id}}/postmortem", "Publish a postmortem", "status-ops",
+              body=PostmortemCreate, path_params=_PUBLIC_ID, auth=(TOKEN,), answers=(404,)),
+    Operation("get", f"{_OPS}/components", "Components and groups", "status-ops", auth=(TOKEN,)),
+    Operation("post", f"{_OPS}/components", "Add a component", "status-ops", body=ComponentCreate, auth=(TOKEN,),
+              success=201),
+    Operation("patch", f"{_OPS}/components/{{ref}}", "Change a component or set its status", "status-ops",
+              body=ComponentPatch, path_params={"ref": {"type": "string", "maxLength": 200}}, auth=(TOKEN,),
+              answers=(404,)),
+    Operation("post", f"{_OPS}/maintenance", "Schedule maintenance", "status-ops", body=MaintenanceCreate,
+              auth=(TOKEN,), success=201),
+    Operation("post", f"{_OPS}/webhook/monitoring", "Monitoring alerts open and resolve incidents (idempotent)",
+              "monitoring", body_one_of=(SimpleAlert, AlertmanagerPayload, KumaPayload),
+              auth=(WEBHOOK_TOKEN, TOKEN)),
+]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from portal.config import SUPPORTED_LOCALES
+from portal.openapi import Operation
 from portal.validation import Line, Schema, Text
 
 
@@ -16,3 +18,10 @@ class ClientEvent(Schema):
     form: Line | None = Field(None, description="The contact form's slug.")
     article: Line | None = Field(None, description="Slug of the suggested article opened or that solved it.")
     query: Text | None = Field(None, description="What was typed (kept, scrubbed, only for abandoned attempts).")
+
+
+OPERATIONS = [
+    Operation("post", "/{lang}/contact/events", "A contact attempt's step (anonymous deflection analytics)",
+              "contact", body=ClientEvent, path_params={"lang": {"type": "string", "enum": list(SUPPORTED_LOCALES)}},
+              success=202, answers=(429,)),
+]
