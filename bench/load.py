@@ -194,15 +194,24 @@ def report(result: dict, clients: int) -> tuple[int, int]:
     return errors, client_errors
 
 
-def server_errors(log_path: Path, limit: int = 80) -> list[str]:
+def server_errors(log_path: Path) -> dict[str, list[str]]:
+    """Distinct errors the server logged: {last line: the traceback's last lines}."""
     lines = log_path.read_text(errors="replace").splitlines() if log_path.exists() else []
-    found: list[str] = []
-    for number, line in enumerate(lines):
-        if " ERROR " in line or line.startswith("Traceback") or "[CRITICAL]" in line:
-            found.extend(lines[number:number + 30])
-            if len(found) >= limit:
-                break
-    return found[:limit]
+    found: dict[str, list[str]] = {}
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        if line.startswith("Traceback") or "[CRITICAL]" in line:
+            block = [line]
+            number += 1
+            while number < len(lines) and (lines[number].startswith((" ", "\t")) or not block[-1].strip()):
+                block.append(lines[number])
+                number += 1
+            if number < len(lines):
+                block.append(lines[number])  # the exception line
+            found.setdefault(block[-1], block[-12:])
+        number += 1
+    return found
 
 
 def main() -> int:
@@ -238,12 +247,12 @@ def main() -> int:
             stop(process)
     errors, client_errors = report(result, args.clients)
     logged = server_errors(log_path)
-    if logged:
-        print("server log errors:\n  " + "\n  ".join(logged))
+    for last, block in logged.items():
+        print(f"server logged: {last}\n  " + "\n  ".join(block))
     shutil.rmtree(data_dir, ignore_errors=True)
     verdict = "ok" if errors == 0 and not logged else "FAILED"
     print(f"load: {verdict}: {errors} server/connection errors, {client_errors} client errors (4xx), "
-          f"{len(logged)} logged error lines")
+          f"{len(logged)} distinct errors logged")
     return 0 if verdict == "ok" else 1
 
 
