@@ -159,7 +159,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InputError)
     def _input_error(err: InputError):
-        if not wants_json():  # a tampered HTML form: the error page, with the reason
+        if not (request.is_json or wants_json()):  # a tampered HTML form: the error page, with the reason
             return render_template("error.html", code=err.code, message=err.message), err.code
         response = jsonify(err.as_json())
         response.status_code = err.code
