@@ -138,3 +138,31 @@ def _fuzz_route(site, kind: str, url: str) -> None:
         assert response.status_code < 500, f"POST {url} {pairs!r} -> {response.status_code}"
 
     run()
+
+
+QUERY_NAMES = ("q", "page", "category", "locale", "limit", "label", "next", "confirmed", "status", "token", "kind")
+
+
+def test_query_strings_never_cause_a_server_error(site):
+    """Every page without path arguments (besides the language), and the
+    category and article pages, with random query strings."""
+    app = site["app"]
+    urls = ["/en/categories/general", "/en/articles/reset-password"]
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and set(rule.arguments) <= {"lang"} and "static" not in rule.endpoint:
+            urls.append(rule.rule.replace("<lang:lang>", "en"))
+    for url in sorted(set(urls)):
+        _fuzz_query(site["staff" if url.startswith("/staff/") else "anonymous"], url)
+
+
+def _fuzz_query(client, url: str) -> None:
+    from urllib.parse import urlencode
+
+    @settings(max_examples=max(EXAMPLES // 3, 5), deadline=None, database=None, derandomize=True,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(QUERY_NAMES), values), max_size=4))
+    def run(pairs):
+        response = client.get(f"{url}?{urlencode(pairs)}")
+        assert response.status_code < 500, f"GET {url}?{urlencode(pairs)} -> {response.status_code}"
+
+    run()
