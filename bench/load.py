@@ -29,6 +29,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
@@ -173,14 +174,15 @@ def run_load(port: int, paths: dict[str, list[str]], clients: int, duration: flo
     return {"elapsed": elapsed, "samples": flat, "paths": len(mixed)}
 
 
-def report(result: dict, clients: int) -> tuple[int, int]:
+def report(result: dict, clients: int) -> tuple[int, int, dict]:
     flat, elapsed = result["samples"], result["elapsed"]
     kinds = sorted({kind for kind, _ms, _status in flat})
-    rows = []
+    rows, figures = [], {}
     for kind in [*kinds, "all"]:
         mine = [(ms, status) for k, ms, status in flat if kind in ("all", k)]
         stats = percentiles([ms for ms, _status in mine])
         failed = sum(1 for _ms, status in mine if status == 0 or status >= 500)
+        figures[kind] = {"requests": len(mine), "rps": len(mine) / elapsed, "errors": failed, **stats}
         rows.append([kind, len(mine), f"{len(mine) / elapsed:.1f}", f"{stats['p50']:.0f}", f"{stats['p95']:.0f}",
                      f"{stats['p99']:.0f}", failed])
     print(table(["page kind", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
@@ -191,7 +193,7 @@ def report(result: dict, clients: int) -> tuple[int, int]:
     print("answers: " + ", ".join(f"{'connection error' if s == 0 else s}: {n}" for s, n in sorted(statuses.items())))
     errors = sum(n for s, n in statuses.items() if s == 0 or s >= 500)
     client_errors = sum(n for s, n in statuses.items() if 400 <= s < 500)
-    return errors, client_errors
+    return errors, client_errors, figures
 
 
 def server_errors(log_path: Path) -> dict[str, list[str]]:
@@ -221,6 +223,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a 20 s run (CI)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     duration = min(args.duration, 20.0) if args.smoke else args.duration
     print(describe_machine())
@@ -245,11 +248,14 @@ def main() -> int:
     finally:
         if process is not None:
             stop(process)
-    errors, client_errors = report(result, args.clients)
+    errors, client_errors, figures = report(result, args.clients)
     logged = server_errors(log_path)
     for last, block in logged.items():
         print(f"server logged: {last}\n  " + "\n  ".join(block))
     shutil.rmtree(data_dir, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps({"clients": args.clients, "duration": duration, "kinds": figures,
+                                         "errors": errors, "logged": list(logged)}, indent=2))
     verdict = "ok" if errors == 0 and not logged else "FAILED"
     print(f"load: {verdict}: {errors} server/connection errors, {client_errors} client errors (4xx), "
           f"{len(logged)} distinct errors logged")

@@ -63,6 +63,9 @@ def defaults(data_dir: Path) -> dict:
         # in the environment switches to Redis (several machines).
         "RATELIMIT_STORAGE_URI": f"sqlite:///{data_dir.resolve() / 'ratelimit.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A storage that fails (Redis down) must not turn sign-ins into 500s:
+        # count in memory per process until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",  # sign-in attempts per client address
         # Failed sign-ins per account (from any address) before it is locked
         # for the rest of the window; `portal user unlock EMAIL` ends it early.

@@ -126,3 +126,11 @@ def test_sqlite_storage_counts_and_expires(tmp_path):
     assert storage.incr("short", 0) == 1 and storage.get("short") == 0  # expired at once
     storage.clear("k")
     assert storage.get("k") == 0 and storage.check()
+
+
+def test_an_unreachable_limiter_storage_does_not_break_sign_in(make_app, staff):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens there
+    user = staff()
+    client = app.test_client()
+    assert _post_login(client, user.email, WRONG, "10.0.0.1").status_code == 200
+    assert _post_login(client, user.email, STAFF_PASSWORD, "10.0.0.1").status_code == 302

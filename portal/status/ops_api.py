@@ -131,8 +131,9 @@ def patch_component(ref: str):
     if component is None:
         return _error(404, _("There is no component %(ref)s.", ref=ref))
     data = json_body(sch.ComponentPatch, "component")
+    # Only what was sent changes; null clears the description and means "unchanged" elsewhere.
     fields = {k: getattr(data, k) for k in ("name", "description", "position", "showcase", "only_show_if_degraded")
-              if k in data.model_fields_set and getattr(data, k) is not None}
+              if k in data.model_fields_set and (k == "description" or getattr(data, k) is not None)}
     if fields:
         services.update_component(component, **fields)
     if data.status:
