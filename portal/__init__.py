@@ -42,6 +42,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.notify.views", "bp", "/subscriptions"),
     ("portal.notify.views", "staff_bp", "/staff/broadcast"),
     ("portal.notify.views", "api_bp", "/api/v1"),
+    ("portal.openapi", "bp", "/api"),
 )
 
 #: Per-domain hooks run after blueprints are registered (signals, context
@@ -87,7 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from portal import db, errors, i18n, web
+    from portal import db, errors, i18n, validation, web
     from portal.extensions import babel, csrf, limiter, login_manager
 
     db.init_app(app)
@@ -103,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
     errors.init_app(app)
+    validation.init_app(app)
 
     for module_name, attr, prefix in BLUEPRINTS:
         blueprint = getattr(importlib.import_module(module_name), attr)

@@ -59,9 +59,17 @@ def defaults(data_dir: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Counters shared by all server processes (portal/ratelimit.py); REDIS_URL
+        # in the environment switches to Redis (several machines).
+        "RATELIMIT_STORAGE_URI": f"sqlite:///{data_dir.resolve() / 'ratelimit.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+        # A storage that fails (Redis down) must not turn sign-ins into 500s:
+        # count in memory per process until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",  # sign-in attempts per client address
+        # Failed sign-ins per account (from any address) before it is locked
+        # for the rest of the window; `portal user unlock EMAIL` ends it early.
+        "LOGIN_LOCKOUT_LIMIT": "10 per 15 minutes",
         # Cheap argon2 parameters: for tests only (it makes guessing cheap too).
         "PASSWORD_HASH_FAST": False,
         # Search: seconds a writer waits for the other server process's lock,
@@ -126,6 +134,8 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
             found[key[len("PORTAL_"):]] = _parse_env_value(value)
     if environ.get("DATABASE_URL"):
         found["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(environ["DATABASE_URL"])
+    if environ.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in found:
+        found["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
     if environ.get("SECRET_KEY"):
         found["SECRET_KEY"] = environ["SECRET_KEY"]
     return found

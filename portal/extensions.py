@@ -7,9 +7,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+import portal.ratelimit  # noqa: F401  (registers the sqlite:// limits storage)
+
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 # Limits are declared where they apply (login, ticket form, sign-ups); there is
 # no global default so that reading the help center is never throttled.
+# Counters live in RATELIMIT_STORAGE_URI: shared by all processes (see portal.ratelimit).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

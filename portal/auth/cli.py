@@ -133,6 +133,16 @@ def activate_command(email: str) -> None:
     click.echo(_("Activated %(email)s.", email=user.email))
 
 
+@user_group.command("unlock")
+@click.argument("email")
+@with_appcontext
+def unlock_command(email: str) -> None:
+    """End EMAIL's lockout after too many failed sign-ins (and forget the failures)."""
+    services.unlock(email)
+    click.echo(_("Unlocked %(email)s: sign-in attempts are counted from zero again.",
+                 email=services.normalize_email(email)))
+
+
 @user_group.command("token")
 @click.argument("email")
 @click.option("--name", required=True, help="Where the token will be used, e.g. \"monitoring\".")

@@ -4,6 +4,11 @@ Passwords are hashed with argon2id (argon2-cffi); a hash made with older
 parameters is upgraded on the next successful sign-in. API tokens are random
 ``ptk_…`` strings of which only a SHA-256 hash and a short display prefix are
 stored. Every function that changes something commits.
+
+Failed sign-ins are counted per account (from any address) in the rate-limit
+storage every server process shares (``RATELIMIT_STORAGE_URI``); past
+``LOGIN_LOCKOUT_LIMIT`` the account is locked for the rest of the window, for
+every address and with the same message whether or not the account exists.
 """
 from __future__ import annotations
 
@@ -14,7 +19,13 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+import logging
+
 from flask import current_app
+from limits import parse as parse_limit
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +45,20 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 _dummy_hashes: dict[tuple, str] = {}
 
 
+log = logging.getLogger(__name__)
+LOCKOUT_NAMESPACE = "login-lockout"
+
+
 class AuthError(ValueError):
     """Bad input for a staff account; ``str(err)`` is a message for people."""
+
+
+class AccountLocked(AuthError):
+    """Too many failed sign-ins for one account; ``str(err)`` says what to do."""
+
+    def __init__(self):
+        super().__init__(_("Too many failed sign-ins for this account. It is locked for a while: try again later, "
+                           "or ask an administrator to unlock it."))
 
 
 # -- passwords -------------------------------------------------------------------
@@ -165,6 +188,64 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     session.commit()
     return user
+
+
+def sign_in(email: str, password: str) -> User | None:
+    """:func:`authenticate` guarded by the per-account lockout: raises
+    :class:`AccountLocked` while the address is locked (the password is then not
+    even checked) and when this failure locks it."""
+    if is_locked(email):
+        _verify_against_dummy(password_hasher(), (password or "")[:MAX_PASSWORD_LENGTH])
+        raise AccountLocked()
+    user = authenticate(email, password)
+    if user is None:
+        if _record_failed_sign_in(email):
+            raise AccountLocked()
+        return None
+    unlock(email)
+    return user
+
+
+def _lockout() -> tuple[FixedWindowRateLimiter, object]:
+    extensions = current_app.extensions
+    if "portal.lockout" not in extensions:
+        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
+        extensions["portal.lockout"] = FixedWindowRateLimiter(storage)
+    return extensions["portal.lockout"], parse_limit(current_app.config["LOGIN_LOCKOUT_LIMIT"])
+
+
+def _lockout_key(email: str) -> str:
+    # A digest, so the shared counter storage holds no e-mail addresses.
+    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()[:40]
+
+
+def is_locked(email: str) -> bool:
+    limiter, limit = _lockout()
+    try:
+        return not limiter.test(limit, LOCKOUT_NAMESPACE, _lockout_key(email))
+    except StorageError:
+        log.warning("rate-limit storage unavailable: account lockout not checked", exc_info=True)
+        return False
+
+
+def _record_failed_sign_in(email: str) -> bool:
+    """Count one failure; whether the account is now locked."""
+    limiter, limit = _lockout()
+    try:
+        limiter.hit(limit, LOCKOUT_NAMESPACE, _lockout_key(email))
+    except StorageError:
+        log.warning("rate-limit storage unavailable: failed sign-in not counted", exc_info=True)
+        return False
+    return is_locked(email)
+
+
+def unlock(email: str) -> None:
+    """End a lockout (and forget earlier failures) for this address."""
+    limiter, limit = _lockout()
+    try:
+        limiter.clear(limit, LOCKOUT_NAMESPACE, _lockout_key(email))
+    except StorageError:
+        log.warning("rate-limit storage unavailable: lockout not cleared", exc_info=True)
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -2,7 +2,8 @@
 
 Sign-in and sign-out, the staff dashboard, the user's own API tokens and
 password. Every form is a Flask-WTF form (CSRF); the sign-in POST is
-rate-limited per client address with ``LOGIN_RATE_LIMIT``.
+rate-limited per client address with ``LOGIN_RATE_LIMIT`` and per account
+with the lockout of :func:`portal.auth.services.sign_in`.
 """
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def login():
         return redirect(_target(form.next.data))
     error = None
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.sign_in(form.email.data, form.password.data)
+        except services.AccountLocked as locked:
+            return _no_store(render_template("auth/login.html", form=form, error=str(locked))), 429
         if user is not None:
             login_user(user)
             flash(_("Signed in as %(email)s.", email=user.email), "success")

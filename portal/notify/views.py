@@ -18,7 +18,8 @@ from portal.auth.decorators import api_auth_required, role_required
 from portal.db import session
 from portal.extensions import csrf, limiter
 from portal.i18n import current_lang
-from portal.notify import broadcasts, links, subscribers, welcome
+from portal.validation import form_fields, json_body
+from portal.notify import broadcasts, links, schemas, subscribers, welcome
 from portal.notify.models import Broadcast
 
 bp = Blueprint("notify", __name__)
@@ -37,11 +38,6 @@ def _components():
     from portal.status.models import Component
 
     return list(session.scalars(select(Component).order_by(Component.position, Component.name)))
-
-
-def _chosen_components() -> tuple[bool, list[str]]:
-    ids = request.form.getlist("component")
-    return request.form.get("scope", "all") != "some", ids
 
 
 def _no_store(response):
@@ -71,10 +67,10 @@ def index():
 @bp.post("/")
 @limiter.limit(_signup_limit)
 def subscribe():
-    everything, ids = _chosen_components()
+    form = form_fields(schemas.SubscribeForm)
     try:
-        subscribers.subscribe_email(session, request.form.get("email", ""), locale=request.form.get("locale")
-                                    or current_lang(), component_ids=ids, all_components=everything)
+        subscribers.subscribe_email(session, form.email, locale=form.locale or current_lang(),
+                                    component_ids=form.component, all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
         return render_template("notify/subscribe.html", components=_components(), errors={"email": str(exc)},
@@ -87,11 +83,11 @@ def subscribe():
 @bp.post("/webhook")
 @limiter.limit(_signup_limit)
 def subscribe_webhook():
-    everything, ids = _chosen_components()
+    form = form_fields(schemas.WebhookSubscribeForm)
     try:
         subscriber, secret = subscribers.subscribe_webhook(
-            session, request.form.get("url", ""), locale=current_lang(), component_ids=ids,
-            all_components=everything)
+            session, form.url, locale=current_lang(), component_ids=form.component,
+            all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
         return render_template("notify/subscribe.html", components=_components(), errors={"url": str(exc)},
@@ -125,10 +121,10 @@ def manage(token: str):
         return error
     errors = {}
     if request.method == "POST":
-        everything, ids = _chosen_components()
+        form = form_fields(schemas.ManageForm)
         try:
-            subscribers.update(session, subscriber, locale=request.form.get("locale"), component_ids=ids,
-                               all_components=everything)
+            subscribers.update(session, subscriber, locale=form.locale, component_ids=form.component,
+                               all_components=form.everything)
             flash(_("Your subscription is saved."), "success")
             return redirect(url_for("notify.manage", token=token))
         except subscribers.SubscriptionError as exc:
@@ -183,11 +179,11 @@ def staff_index():
     errors, form = {}, {}
     if request.method == "POST":
         form = request.form
+        fields = form_fields(schemas.BroadcastForm)
         try:
             broadcast = broadcasts.announce(
-                session, subject=form.get("subject", ""), body=form.get("body", ""),
-                component_id=form.get("component") or None, locale=form.get("locale") or current_lang(),
-                by=current_user.email)
+                session, subject=fields.subject, body=fields.body, component_id=fields.component or None,
+                locale=fields.locale or current_lang(), by=current_user.email)
             flash(_("Your announcement is on its way."), "success")
             return redirect(url_for("notify_staff.detail", broadcast_id=broadcast.id))
         except broadcasts.BroadcastError as exc:
@@ -224,12 +220,9 @@ def retry(broadcast_id: int):
 @api_bp.post("/customers")
 @api_auth_required("admin", "operator")
 def create_customer():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
-        return jsonify({"error": {"code": 400, "message": _('Send JSON: {"email": ..., "name": ..., "locale": ...}.')}}), 400
+    data = json_body(schemas.CustomerCreate)
     try:
-        message, queued = welcome.send_welcome(session, data["email"], name=data.get("name") if isinstance(
-            data.get("name"), str) else None, locale=data.get("locale") if isinstance(data.get("locale"), str) else None)
+        message, queued = welcome.send_welcome(session, data.email, name=data.name, locale=data.locale)
     except subscribers.SubscriptionError as exc:
         session.rollback()
         return jsonify({"error": {"code": 400, "message": str(exc)}}), 400

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
 from portal.errors import render_error
 from portal.i18n import negotiated_locale
 from portal.search import services
 from portal.search.analysis import all_languages
+from portal.search.schemas import SuggestQuery
+from portal.validation import query_args
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,6 @@ bp = Blueprint("search_api", __name__)
 
 #: Longest accepted ``q`` (characters).
 MAX_QUERY_CHARS = 200
-DEFAULT_LIMIT = 5
 #: Browsers and proxies may reuse an answer this long; typing is bursty.
 CACHE_SECONDS = 60
 
@@ -52,7 +53,8 @@ def _provider_results(name: str, provider, query: str, locale: str | None, limit
 
 @bp.get("/suggest")
 def suggest():
-    query = request.args.get("q", "")
+    args = query_args(SuggestQuery)
+    query = args.q
     if not query.strip():
         return _bad_request(_("Parameter q is required: the text typed so far."))
     if len(query) > MAX_QUERY_CHARS:
@@ -61,17 +63,12 @@ def suggest():
     # page would send it; searching every language at once lets common words of
     # one language (English "how", "can") outrank the right article in another.
     # "all" asks for every language explicitly.
-    requested = request.args.get("locale") or negotiated_locale()
+    requested = args.locale or negotiated_locale()
     locale = None if requested == ALL_LOCALES else requested
     if locale is not None and locale not in all_languages():
         return _bad_request(_("Unknown locale %(locale)s; use one of: %(known)s.",
                               locale=locale, known=", ".join(all_languages())))
-    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        return _bad_request(_("Parameter limit must be a whole number."))
-    limit = max(1, min(limit, services.MAX_SUGGEST_LIMIT))
+    limit = max(1, min(args.limit, services.MAX_SUGGEST_LIMIT))
 
     body = {"query": query, "locale": locale, "articles": services.suggest(query, locale, limit), "incidents": []}
     for name, provider in current_app.extensions.get("portal.suggest_providers", {}).items():

@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.status import services
+from portal.status import schemas, services
 from portal.status.models import CLOSED_STATUSES, COMPONENT_STATUSES, MAJOR_OUTAGE, Incident
 from portal.status.services import StatusError
+from portal.validation import validate
 
 DOWN_WORDS = {"down", "firing", "critical", "fail", "failed", "0", "false", "problem"}
 UP_WORDS = {"up", "resolved", "ok", "recovered", "1", "true"}
@@ -34,40 +35,39 @@ class Alert:
 
 
 def parse(payload) -> list[Alert]:
-    """Alerts in a webhook body; raises StatusError for a shape we cannot read."""
+    """Alerts in a webhook body; raises InputError (wrong types, with the field
+    path) or StatusError (a shape we cannot read)."""
     if not isinstance(payload, dict):
         raise StatusError(_("Send a JSON object."))
-    if isinstance(payload.get("alerts"), list):  # Prometheus Alertmanager
+    if "alerts" in payload:  # Prometheus Alertmanager
         alerts = []
-        for raw in payload["alerts"]:
-            labels = raw.get("labels") or {}
-            notes = raw.get("annotations") or {}
-            check = labels.get("check") or labels.get("alertname")
+        for raw in validate(schemas.AlertmanagerPayload, payload).alerts:
+            check = raw.labels.get("check") or raw.labels.get("alertname")
             if not check:
                 continue
-            alerts.append(Alert(check=str(check), down=str(raw.get("status", "firing")) != "resolved",
-                                component=labels.get("component"),
-                                message=str(notes.get("summary") or notes.get("description") or "")))
+            alerts.append(Alert(check=check, down=raw.status != "resolved", component=raw.labels.get("component"),
+                                message=raw.annotations.get("summary") or raw.annotations.get("description") or ""))
         if not alerts:
             raise StatusError(_("No alert has a name (labels.alertname)."))
         return alerts
-    if isinstance(payload.get("heartbeat"), dict):  # Uptime Kuma
-        monitor = payload.get("monitor") or {}
-        check = monitor.get("name") or payload.get("check")
+    if "heartbeat" in payload:  # Uptime Kuma
+        kuma = validate(schemas.KumaPayload, payload)
+        monitor = kuma.monitor or schemas.KumaMonitor()
+        check = monitor.name or kuma.check
         if not check:
             raise StatusError(_("The payload names no monitor."))
-        return [Alert(check=str(check), down=str(payload["heartbeat"].get("status")) in DOWN_WORDS,
-                      component=payload.get("component") or monitor.get("component"),
-                      message=str(payload.get("msg") or payload["heartbeat"].get("msg") or ""))]
-    check, state = payload.get("check"), str(payload.get("state", "")).lower()
-    if not check or state not in DOWN_WORDS | UP_WORDS:
+        return [Alert(check=check, down=str(kuma.heartbeat.status).lower() in DOWN_WORDS,
+                      component=kuma.component or monitor.component,
+                      message=kuma.msg or kuma.heartbeat.msg or "")]
+    simple = validate(schemas.SimpleAlert, payload) if "check" in payload and "state" in payload else None
+    state = str(simple.state).lower() if simple else ""
+    if simple is None or not simple.check or state not in DOWN_WORDS | UP_WORDS:
         raise StatusError(_('Send {"check": NAME, "state": "down" or "up"} (optionally "component" and "message").'))
-    component_status = payload.get("component_status") or MAJOR_OUTAGE
+    component_status = simple.component_status or MAJOR_OUTAGE
     if component_status not in COMPONENT_STATUSES:
         raise StatusError(_("Unknown component status %(status)s.", status=component_status))
-    return [Alert(check=str(check), down=state in DOWN_WORDS, component=payload.get("component"),
-                  message=str(payload.get("message") or ""), component_status=component_status,
-                  impact=payload.get("impact"))]
+    return [Alert(check=str(simple.check), down=state in DOWN_WORDS, component=simple.component,
+                  message=simple.message or "", component_status=component_status, impact=simple.impact)]
 
 
 def _open_incident(key: str) -> Incident | None:

@@ -18,10 +18,13 @@ from flask_babel import gettext as _
 from portal.auth.decorators import api_auth_required
 from portal.extensions import csrf
 from portal.status import monitoring, queries, services, statuspage
+from portal.status import schemas as sch
 from portal.status.display import parse_moment
 from portal.status.services import StatusError
+from portal.validation import json_body, json_object, query_args
 
 ops_bp = Blueprint("status_ops", __name__)
+# Every body is read through one model of portal.status.schemas (see portal.openapi).
 csrf.exempt(ops_bp)
 
 operator_required = api_auth_required("operator")
@@ -38,27 +41,6 @@ def _bad_input(err: StatusError):
     return _error(400, str(err))
 
 
-def _payload(wrapper: str | None = None) -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise StatusError(_("Send a JSON object with Content-Type: application/json."))
-    if wrapper and isinstance(data.get(wrapper), dict):
-        data = data[wrapper]
-    return data
-
-
-def _int(value, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise StatusError(_("%(name)s must be a whole number.", name=name)) from None
-
-
-def _notify(data: dict) -> bool:
-    value = data.get("notify", data.get("deliver_notifications", True))
-    return value not in (False, "false", "0", 0, "no")
-
-
 def _incident_or_404(public_id: str):
     incident = queries.incident_by_public_id(public_id)
     if incident is None:
@@ -69,18 +51,17 @@ def _incident_or_404(public_id: str):
 @ops_bp.post("/incidents")
 @operator_required
 def create_incident():
-    data = _payload("incident")
+    data = json_body(sch.IncidentCreate, "incident")
     incident = services.create_incident(
-        data.get("name", ""), impact=data.get("impact") or data.get("impact_override"),
-        components=data.get("components") or {}, body=data.get("body") or data.get("message") or "",
-        status=data.get("status") or "investigating", notify=_notify(data), by=g.api_user)
+        data.name, impact=data.impact or data.impact_override, components=data.components or {},
+        body=data.text, status=data.status or "investigating", notify=data.wants_notify, by=g.api_user)
     return jsonify(statuspage.incident(incident)), 201
 
 
 @ops_bp.get("/incidents")
 @operator_required
 def list_incidents():
-    rows = queries.recent_incidents(limit=min(_int(request.args.get("limit", 50), "limit"), 500))
+    rows = queries.recent_incidents(limit=min(query_args(sch.IncidentListQuery).limit, 500))
     return jsonify({"incidents": [statuspage.incident(i) for i in rows]})
 
 
@@ -90,15 +71,14 @@ def patch_incident(public_id: str):
     incident, missing = _incident_or_404(public_id)
     if missing:
         return missing
-    data = _payload("incident")
-    if data.get("name") or data.get("impact"):
-        services.edit_incident(incident, name=data.get("name"), impact=data.get("impact"))
-    if data.get("status") or data.get("body") or data.get("message") or data.get("components"):
-        services.post_update(incident, data.get("status") or incident.status,
-                             data.get("body") or data.get("message") or "",
-                             data.get("components") or {}, notify=_notify(data), by=g.api_user)
-    if data.get("postmortem"):
-        services.add_postmortem(incident, data["postmortem"], by=g.api_user)
+    data = json_body(sch.IncidentPatch, "incident")
+    if data.name or data.impact:
+        services.edit_incident(incident, name=data.name or None, impact=data.impact or None)
+    if data.status or data.text or data.components:
+        services.post_update(incident, data.status or incident.status, data.text, data.components or {},
+                             notify=data.wants_notify, by=g.api_user)
+    if data.postmortem:
+        services.add_postmortem(incident, data.postmortem, by=g.api_user)
     return jsonify(statuspage.incident(incident))
 
 
@@ -108,10 +88,9 @@ def post_update(public_id: str):
     incident, missing = _incident_or_404(public_id)
     if missing:
         return missing
-    data = _payload("incident_update")
-    update = services.post_update(incident, data.get("status") or incident.status,
-                                  data.get("body") or data.get("message") or "",
-                                  data.get("components") or {}, notify=_notify(data), by=g.api_user)
+    data = json_body(sch.UpdateCreate, "incident_update")
+    update = services.post_update(incident, data.status or incident.status, data.text, data.components or {},
+                                  notify=data.wants_notify, by=g.api_user)
     return jsonify(statuspage.incident_update(update, incident)), 201
 
 
@@ -121,8 +100,8 @@ def postmortem(public_id: str):
     incident, missing = _incident_or_404(public_id)
     if missing:
         return missing
-    data = _payload()
-    services.add_postmortem(incident, data.get("body") or "", by=g.api_user, notify=_notify(data) if "notify" in data else False)
+    data = json_body(sch.PostmortemCreate)
+    services.add_postmortem(incident, data.body, by=g.api_user, notify=data.notify)
     return jsonify(statuspage.incident(incident))
 
 
@@ -136,13 +115,12 @@ def list_components():
 @ops_bp.post("/components")
 @operator_required
 def create_component():
-    data = _payload("component")
-    group = services.get_or_create_group(data["group"]) if data.get("group") else None
+    data = json_body(sch.ComponentCreate, "component")
+    group = services.get_or_create_group(data.group) if data.group else None
     component = services.create_component(
-        data.get("name", ""), data.get("code"), group=group, description=data.get("description"),
-        position=_int(data.get("position", 100), "position"), showcase=bool(data.get("showcase", True)),
-        only_show_if_degraded=bool(data.get("only_show_if_degraded", False)),
-        status=data.get("status") or "operational")
+        data.name, data.code, group=group, description=data.description, position=data.position,
+        showcase=data.showcase, only_show_if_degraded=data.only_show_if_degraded,
+        status=data.status or "operational")
     return jsonify(statuspage.component(component)), 201
 
 
@@ -152,35 +130,37 @@ def patch_component(ref: str):
     component = services.find_component(ref)
     if component is None:
         return _error(404, _("There is no component %(ref)s.", ref=ref))
-    data = _payload("component")
-    fields = {k: data[k] for k in ("name", "description", "showcase", "only_show_if_degraded") if k in data}
-    if "position" in data:
-        fields["position"] = _int(data["position"], "position")
+    data = json_body(sch.ComponentPatch, "component")
+    # Only what was sent changes; null clears the description and means "unchanged" elsewhere.
+    fields = {k: getattr(data, k) for k in ("name", "description", "position", "showcase", "only_show_if_degraded")
+              if k in data.model_fields_set and (k == "description" or getattr(data, k) is not None)}
     if fields:
         services.update_component(component, **fields)
-    if data.get("status"):
-        services.set_component_status(component, data["status"])
+    if data.status:
+        services.set_component_status(component, data.status)
     return jsonify(statuspage.component(component))
 
 
 @ops_bp.post("/maintenance")
 @operator_required
 def schedule_maintenance():
-    data = _payload("incident")
+    data = json_body(sch.MaintenanceCreate, "incident")
     try:
-        starts = parse_moment(data.get("scheduled_for"))
-        ends = parse_moment(data.get("scheduled_until"))
+        starts = parse_moment(data.scheduled_for)
+        ends = parse_moment(data.scheduled_until)
     except ValueError as exc:
         raise StatusError(str(exc)) from exc
-    components = data.get("components") or []
-    if isinstance(components, dict):  # Statuspage sends {id: status}
-        components = list(components)
+    components = list(data.components or [])  # Statuspage sends {id: status}: the ids
     maintenance = services.schedule_maintenance(
-        data.get("name", ""), starts, ends, components, body=data.get("body") or data.get("message") or "",
-        auto_start=bool(data.get("auto_start", data.get("auto_transition_to_maintenance_state", True))),
-        auto_complete=bool(data.get("auto_complete", data.get("auto_transition_to_operational_state", True))),
-        notify=_notify(data), by=g.api_user)
+        data.name, starts, ends, components, body=data.text,
+        auto_start=_first(data.auto_start, data.auto_transition_to_maintenance_state, default=True),
+        auto_complete=_first(data.auto_complete, data.auto_transition_to_operational_state, default=True),
+        notify=data.wants_notify, by=g.api_user)
     return jsonify(statuspage.incident(maintenance)), 201
+
+
+def _first(*values, default: bool) -> bool:
+    return next((v for v in values if v is not None), default)
 
 
 def _shared_token_ok() -> bool:
@@ -193,7 +173,7 @@ def _shared_token_ok() -> bool:
 
 
 def _monitoring_webhook():
-    alerts = monitoring.parse(request.get_json(silent=True))
+    alerts = monitoring.parse(json_object()[0])
     by = getattr(g, "api_user", None) or "monitoring"
     return jsonify({"results": [monitoring.apply(alert, by=by) for alert in alerts]})
 

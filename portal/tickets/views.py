@@ -26,6 +26,8 @@ from portal.tickets import analytics, attachments, pii, services
 from portal.tickets.config import ConfigError, get_config
 from portal.tickets.forms import HONEYPOT_FIELD, read_submission, suggestion_query
 from portal.tickets.models import STATUS_OPEN, TicketAttachment
+from portal.tickets.schemas import ClientEvent
+from portal.validation import json_body
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +170,9 @@ def withdraw(lang: str, token: str):
 @bp.post("/events")
 @limiter.limit(_events_rate_limit)
 def events(lang: str):
-    payload = request.get_json(silent=True)
+    payload = json_body(ClientEvent)
     try:
-        stored = analytics.record_client_event(payload, lang, get_config().forms.keys())
+        stored = analytics.record_client_event(payload.model_dump(exclude_none=True), lang, get_config().forms.keys())
     except analytics.EventError as err:
         return jsonify({"error": {"code": 400, "message": str(err)}}), 400
     return jsonify({"ok": True, "stored": stored}), 202

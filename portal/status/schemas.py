@@ -1,0 +1,193 @@
+"""Declared shapes of the status domain's JSON input (ops API, monitoring).
+
+Field names follow Statuspage's API where it has one (``body``,
+``deliver_notifications``, ``components: {id: status}``,
+``scheduled_for``...), with our shorter aliases beside them. The models check
+types and sizes; :mod:`portal.status.services` checks meaning.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from portal.openapi import TOKEN, WEBHOOK_TOKEN, Operation
+from portal.validation import Line, Schema, Text
+
+#: Component reference (code, public id or name) -> component status.
+ComponentStatuses = dict[Line, Line]
+#: Positions are small numbers used for sorting.
+Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+class _Notifying(Schema):
+    notify: bool | None = Field(None, description="Send e-mails and webhooks (default true).")
+    deliver_notifications: bool | None = Field(None, description="Statuspage's name for notify.")
+
+    @property
+    def wants_notify(self) -> bool:
+        value = self.notify if self.notify is not None else self.deliver_notifications
+        return True if value is None else value
+
+
+class _Message(_Notifying):
+    body: Text | None = None
+    message: Text | None = Field(None, description="Alias of body.")
+
+    @property
+    def text(self) -> str:
+        return self.body or self.message or ""
+
+
+class IncidentCreate(_Message):
+    """``POST /api/v1/status/incidents`` (optionally wrapped in ``{"incident": {...}}``)."""
+
+    name: Line = ""
+    impact: Line | None = None
+    impact_override: Line | None = None
+    status: Line | None = None
+    components: ComponentStatuses | None = None
+
+
+class IncidentPatch(_Message):
+    """``PATCH /api/v1/status/incidents/{id}``: edit, post an update, add a postmortem."""
+
+    name: Line | None = None
+    impact: Line | None = None
+    status: Line | None = None
+    components: ComponentStatuses | None = None
+    postmortem: Text | None = None
+
+
+class UpdateCreate(_Message):
+    """``POST /api/v1/status/incidents/{id}/updates`` (or ``{"incident_update": {...}}``)."""
+
+    status: Line | None = None
+    components: ComponentStatuses | None = None
+
+
+class PostmortemCreate(Schema):
+    """``POST /api/v1/status/incidents/{id}/postmortem``."""
+
+    body: Text = ""
+    notify: bool = False
+
+
+class ComponentCreate(Schema):
+    """``POST /api/v1/status/components`` (or ``{"component": {...}}``)."""
+
+    name: Line = ""
+    code: Line | None = None
+    group: Line | None = None
+    description: Text | None = None
+    position: Position = 100
+    showcase: bool = True
+    only_show_if_degraded: bool = False
+    status: Line | None = None
+
+
+class ComponentPatch(Schema):
+    """``PATCH /api/v1/status/components/{ref}``: only the fields sent change."""
+
+    name: Line | None = None
+    description: Text | None = None
+    position: Position | None = None
+    showcase: bool | None = None
+    only_show_if_degraded: bool | None = None
+    status: Line | None = None
+
+
+class MaintenanceCreate(_Message):
+    """``POST /api/v1/status/maintenance`` (or ``{"incident": {...}}`` as Statuspage)."""
+
+    name: Line = ""
+    scheduled_for: Line | None = Field(None, description="ISO 8601 start, e.g. 2030-01-01T22:00:00+01:00.")
+    scheduled_until: Line | None = Field(None, description="ISO 8601 end.")
+    components: list[Line] | ComponentStatuses | None = None
+    auto_start: bool | None = None
+    auto_transition_to_maintenance_state: bool | None = None
+    auto_complete: bool | None = None
+    auto_transition_to_operational_state: bool | None = None
+
+
+class IncidentListQuery(Schema):
+    """``GET /api/v1/status/incidents?limit=``."""
+
+    limit: Annotated[int, Field(ge=1, le=2**63 - 1)] = 50
+
+
+# -- monitoring webhooks ---------------------------------------------------------
+
+class SimpleAlert(Schema):
+    """Our own shape: ``{"check", "state", "component", "message"}``."""
+
+    check: Line | int
+    state: Line | int | bool
+    component: Line | None = None
+    message: Text | None = None
+    component_status: Line | None = None
+    impact: Line | None = None
+
+
+class AlertmanagerAlert(Schema):
+    status: Line = "firing"
+    labels: dict[Line, Line] = {}
+    annotations: dict[Line, Text] = {}
+
+
+class AlertmanagerPayload(Schema):
+    """Prometheus Alertmanager's webhook."""
+
+    alerts: list[AlertmanagerAlert]
+
+
+class KumaHeartbeat(Schema):
+    status: int | Line | bool | None = None
+    msg: Text | None = None
+
+
+class KumaMonitor(Schema):
+    name: Line | None = None
+    component: Line | None = None
+
+
+class KumaPayload(Schema):
+    """Uptime Kuma's webhook."""
+
+    heartbeat: KumaHeartbeat
+    monitor: KumaMonitor | None = None
+    check: Line | None = None
+    component: Line | None = None
+    msg: Text | None = None
+
+
+# -- the API's rows in the OpenAPI document ---------------------------------------
+
+_PUBLIC_ID = {"public_id": {"type": "string", "maxLength": 100}}
+_V2 = ("summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
+       "scheduled-maintenances.json", "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json")
+_OPS = "/api/v1/status"
+
+OPERATIONS = [
+    *(Operation("get", f"/api/v2/{name}", f"Statuspage v2: {name}", "statuspage", answers=(304,)) for name in _V2),
+    Operation("get", f"{_OPS}/incidents", "Recent incidents", "status-ops", query=IncidentListQuery, auth=(TOKEN,)),
+    Operation("post", f"{_OPS}/incidents", "Open an incident", "status-ops", body=IncidentCreate, auth=(TOKEN,),
+              success=201),
+    Operation("patch", f"{_OPS}/incidents/{{public_id}}", "Edit an incident, post an update or a postmortem",
+              "status-ops", body=IncidentPatch, path_params=_PUBLIC_ID, auth=(TOKEN,), answers=(404,)),
+    Operation("post", f"{_OPS}/incidents/{{public_id}}/updates", "Post an update", "status-ops", body=UpdateCreate,
+              path_params=_PUBLIC_ID, auth=(TOKEN,), success=201, answers=(404,)),
+    Operation("post", f"{_OPS}/incidents/{{public_id}}/postmortem", "Publish a postmortem", "status-ops",
+              body=PostmortemCreate, path_params=_PUBLIC_ID, auth=(TOKEN,), answers=(404,)),
+    Operation("get", f"{_OPS}/components", "Components and groups", "status-ops", auth=(TOKEN,)),
+    Operation("post", f"{_OPS}/components", "Add a component", "status-ops", body=ComponentCreate, auth=(TOKEN,),
+              success=201),
+    Operation("patch", f"{_OPS}/components/{{ref}}", "Change a component or set its status", "status-ops",
+              body=ComponentPatch, path_params={"ref": {"type": "string", "maxLength": 200}}, auth=(TOKEN,),
+              answers=(404,)),
+    Operation("post", f"{_OPS}/maintenance", "Schedule maintenance", "status-ops", body=MaintenanceCreate,
+              auth=(TOKEN,), success=201),
+    Operation("post", f"{_OPS}/webhook/monitoring", "Monitoring alerts open and resolve incidents (idempotent)",
+              "monitoring", body_one_of=(SimpleAlert, AlertmanagerPayload, KumaPayload),
+              auth=(WEBHOOK_TOKEN, TOKEN)),
+]
