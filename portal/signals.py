@@ -26,3 +26,9 @@ maintenance_event = _signals.signal("maintenance-event")
 #: ``session``, ``article``. (Search indexes after commit through session
 #: events instead; this is for other listeners.)
 article_saved = _signals.signal("article-saved")
+
+#: Sent by ``tickets.analytics.record`` for every deflection event it stores,
+#: before commit. kwargs: ``session``, ``attempt_id``, ``event``, ``locale``,
+#: ``article_slug`` (or None), ``query`` (what the customer had typed, already
+#: masked by the browser; receivers must not store it as text, or None).
+deflection_event = _signals.signal("deflection-event")

@@ -1,4 +1,10 @@
-"""JSON API of the search domain: ``GET /api/v1/suggest`` for as-you-type.
+"""JSON API of the search domain: ``/api/v1/suggest`` for as-you-type.
+
+``GET /api/v1/suggest?q=&locale=&limit=`` for a search box, and
+``POST /api/v1/suggest`` with a JSON body ``{"q", "subject", "description",
+"locale", "limit"}`` for what a customer types into a ticket (a description
+does not fit in a URL). Text beyond :data:`MAX_INPUT_CHARS` is cut, never
+refused: the beginning is what the customer wrote first.
 
 Response::
 
@@ -6,10 +12,16 @@ Response::
      "articles": [{"slug", "title", "url", "snippet", "score", "locale"}, ...],
      "incidents": [...], ...}
 
-``articles`` come from :func:`portal.search.services.suggest`; every other
-group (``incidents`` from the status domain, ...) from the providers other
-domains register in ``app.extensions["portal.suggest_providers"]``. A failing
-provider is logged and yields an empty group: it never breaks the answer.
+``articles`` come from :func:`portal.search.suggesting.suggest_articles`
+(the engine's ranking, then what customers taught it: ``learning.py``);
+every other group (``incidents`` from the status domain, ...) from the
+providers other domains register in ``app.extensions["portal.suggest_providers"]``.
+A failing provider is logged and yields an empty group: it never breaks the answer.
+
+CSRF: the POST is exempt. It is read-only and public (it changes nothing and
+returns what anyone may read on the help center), it must work from widgets on
+other pages that have no session and no token, and a JSON ``Content-Type`` is
+required, which a cross-site HTML form cannot send without a CORS preflight.
 """
 from __future__ import annotations
 
@@ -17,10 +29,12 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from portal.errors import render_error
+from portal.extensions import csrf
 from portal.i18n import negotiated_locale
-from portal.search import services
+from portal.search import services, suggesting
 from portal.search.analysis import all_languages
 
 log = logging.getLogger(__name__)
@@ -30,15 +44,65 @@ ALL_LOCALES = "all"
 
 bp = Blueprint("search_api", __name__)
 
-#: Longest accepted ``q`` (characters).
-MAX_QUERY_CHARS = 200
+#: Longest text used per field (characters); longer text is cut, not refused.
+MAX_INPUT_CHARS = suggesting.MAX_INPUT_CHARS
 DEFAULT_LIMIT = 5
 #: Browsers and proxies may reuse an answer this long; typing is bursty.
 CACHE_SECONDS = 60
+#: Provider groups may not take these names.
+RESERVED = ("query", "locale", "articles")
+
+
+class SuggestRequest(BaseModel):
+    """The POST body (the GET's query string is read into the same model)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    q: str = ""
+    subject: str = ""
+    description: str = ""
+    locale: str | None = None
+    limit: int = Field(default=DEFAULT_LIMIT)
+
+    @field_validator("q", "subject", "description", mode="before")
+    @classmethod
+    def _text(cls, value):
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return value[:MAX_INPUT_CHARS]
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _limit(cls, value):
+        if value is None or value == "":
+            return DEFAULT_LIMIT
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+            raise ValueError("whole number")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValueError("whole number") from None
+
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _locale(cls, value):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be text")
+        return value or None
 
 
 def _bad_request(message: str):
     return render_error(400, message)
+
+
+def _validation_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    if field == "limit":
+        return _("Parameter limit must be a whole number.")
+    return _("Parameter %(field)s is invalid: %(reason)s.", field=field, reason=first.get("msg", ""))
 
 
 def _provider_results(name: str, provider, query: str, locale: str | None, limit: int) -> list:
@@ -50,36 +114,57 @@ def _provider_results(name: str, provider, query: str, locale: str | None, limit
         return []
 
 
-@bp.get("/suggest")
-def suggest():
-    query = request.args.get("q", "")
-    if not query.strip():
+def _answer(params: SuggestRequest):
+    text = " ".join(part for part in (params.q, params.subject, params.description) if part.strip())
+    if not text.strip():
         return _bad_request(_("Parameter q is required: the text typed so far."))
-    if len(query) > MAX_QUERY_CHARS:
-        return _bad_request(_("Parameter q is too long (at most %(max)d characters).", max=MAX_QUERY_CHARS))
     # Omitted: the caller's language (lang cookie, then Accept-Language), as a
     # page would send it; searching every language at once lets common words of
     # one language (English "how", "can") outrank the right article in another.
     # "all" asks for every language explicitly.
-    requested = request.args.get("locale") or negotiated_locale()
+    requested = params.locale or negotiated_locale()
     locale = None if requested == ALL_LOCALES else requested
     if locale is not None and locale not in all_languages():
         return _bad_request(_("Unknown locale %(locale)s; use one of: %(known)s.",
                               locale=locale, known=", ".join(all_languages())))
-    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        return _bad_request(_("Parameter limit must be a whole number."))
-    limit = max(1, min(limit, services.MAX_SUGGEST_LIMIT))
-
-    body = {"query": query, "locale": locale, "articles": services.suggest(query, locale, limit), "incidents": []}
+    limit = max(1, min(params.limit, services.MAX_SUGGEST_LIMIT))
+    articles = suggesting.suggest_articles(params.q, locale=locale, limit=limit,
+                                           subject=params.subject, description=params.description)
+    body = {"query": text[:MAX_INPUT_CHARS], "locale": locale, "articles": articles, "incidents": []}
     for name, provider in current_app.extensions.get("portal.suggest_providers", {}).items():
-        if name in ("query", "locale", "articles"):
+        if name in RESERVED:
             log.error("suggest provider name %r is reserved; ignored", name)
             continue
-        body[name] = _provider_results(name, provider, query, locale, limit)
-    response = jsonify(body)
-    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-    response.vary.add("Accept-Language")
+        body[name] = _provider_results(name, provider, text[:MAX_INPUT_CHARS], locale, limit)
+    return jsonify(body)
+
+
+@bp.get("/suggest")
+def suggest():
+    try:
+        params = SuggestRequest.model_validate({key: request.args.get(key) for key in SuggestRequest.model_fields})
+    except ValidationError as error:
+        return _bad_request(_validation_message(error))
+    response = _answer(params)
+    if not isinstance(response, tuple):
+        response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        response.vary.add("Accept-Language")
+    return response
+
+
+@bp.post("/suggest")
+@csrf.exempt
+def suggest_long_text():
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _bad_request(_("Send a JSON object, e.g. {\"q\": \"text typed so far\"}, "
+                              "with the header Content-Type: application/json."))
+    try:
+        params = SuggestRequest.model_validate(payload)
+    except ValidationError as error:
+        return _bad_request(_validation_message(error))
+    response = _answer(params)
+    if not isinstance(response, tuple):
+        # an answer to this body only; never reused for another
+        response.headers["Cache-Control"] = "no-store"
     return response
