@@ -29,6 +29,7 @@ import yaml
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.db import session, utcnow
 from portal.search.analysis import all_languages
@@ -180,9 +181,16 @@ def check_words(words: list[str]) -> list[str]:
 
 
 def _bump_version() -> None:
-    if not session.execute(update(SearchSettingVersion).where(SearchSettingVersion.name == VERSION_NAME)
-                           .values(version=SearchSettingVersion.version + 1)).rowcount:
-        session.add(SearchSettingVersion(name=VERSION_NAME, version=1))
+    def bump() -> int:
+        return session.execute(update(SearchSettingVersion).where(SearchSettingVersion.name == VERSION_NAME)
+                               .values(version=SearchSettingVersion.version + 1)).rowcount
+
+    if not bump():
+        try:
+            with session.begin_nested():
+                session.add(SearchSettingVersion(name=VERSION_NAME, version=1))
+        except IntegrityError:  # another process made the row first
+            bump()
 
 
 def _validated(locale: str, text: str, *, except_id: int | None = None) -> list[str]:
