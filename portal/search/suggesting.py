@@ -20,10 +20,16 @@ from deflected tickets, among the candidates the engine found.
 """
 from __future__ import annotations
 
+import logging
+
+from flask import current_app
+
 from portal.search import learning, services
 from portal.search.analysis import all_languages, analyze, words
 from portal.search.querying import split_typed
 from portal.search.schema import ARTICLE_TEXT, lang_field
+
+log = logging.getLogger(__name__)
 
 #: Longest text used per field; beyond it the beginning is used (never an error).
 MAX_INPUT_CHARS = 5000
@@ -92,3 +98,16 @@ def description_query(description: str, locale: str | None) -> str:
             kept.append(word)
             length += len(word) + 1
     return " ".join(kept) + (" " + partial if partial else " ")
+
+
+def matching_incidents(text: str, locale: str | None, limit: int = 3) -> list[dict]:
+    """Active incidents ``text`` is about (the status domain's suggest provider),
+    for the search page; [] when no provider is registered or it fails."""
+    provider = current_app.extensions.get("portal.suggest_providers", {}).get("incidents")
+    if provider is None or not (text or "").strip():
+        return []
+    try:
+        return list(provider(text[:MAX_INPUT_CHARS], locale, limit) or [])[:limit]
+    except Exception:  # another domain's bug must not break the search page
+        log.exception("incident suggest provider failed")
+        return []

@@ -17,7 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from portal.auth.decorators import role_required
-from portal.search import services, synonyms
+from portal.search import services, suggesting, synonyms
 from portal.search.analysis import all_languages
 
 bp = Blueprint("search", __name__)
@@ -37,6 +37,7 @@ def search(lang: str):
         "search/results.html",
         query=query.strip(),
         results=results,
+        incidents=suggesting.matching_incidents(query, lang) if query.strip() else [],
         categories=services.category_choices(lang),
         popular_categories=services.popular_categories(lang) if results is None or nothing_found else [],
         contact_url=f"{request.script_root}/{lang}/contact/",
