@@ -22,6 +22,7 @@ the ticket anyway, nothing is credited.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from portal.db import utcnow
 from portal.search.analysis import all_languages, analyze
 from portal.search.models import MAX_SLUG_CHARS, MAX_TERM_CHARS, LearnedArticleSignal, PendingDeflection
-from portal.search.schema import ARTICLE_TEXT, lang_field
+from portal.search.schema import ARTICLE_TEXT, LOCALE, lang_field
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ LEFT_CREDIT = 0.5
 #: An attempt that opened an article and sent nothing for this long "left"
 #: (the same rule as the deflection report).
 LEFT_AFTER = timedelta(minutes=30)
-#: Evidence (decayed credit per query term) that gives half the maximum boost.
+#: Evidence (decayed credit, per share of the query's term weight) below this
+#: gives no boost: a neighbouring article that shares one word of the question
+#: has not answered *this* question (measured: swefaq, one question per article).
+MIN_EVIDENCE = 0.25
+#: Evidence above MIN_EVIDENCE that gives half the maximum boost.
 HALF_BOOST_EVIDENCE = 0.5
 
 DEFAULTS = {
@@ -77,21 +82,24 @@ def decayed(weight: float, updated_at: datetime, now: datetime) -> float:
 def boost(evidence: float) -> float:
     """The score multiplier for ``evidence``: 1 (none) rising towards the cap."""
     cap = max(1.0, float(_setting("SEARCH_LEARNING_MAX_BOOST")))
-    evidence = max(0.0, evidence)
+    evidence = max(0.0, evidence - MIN_EVIDENCE)
     return 1.0 + (cap - 1.0) * evidence / (evidence + HALF_BOOST_EVIDENCE)
 
 
 # -- terms -------------------------------------------------------------------
 
-def terms(text: str, locale: str) -> list[str]:
+def weighted_terms(text: str, locale: str) -> dict[str, float]:
     """The normalized terms of ``text`` that learning keeps and looks up:
-    distinct stems known to ``locale``'s index, the :data:`MAX_TERMS` rarest."""
+    distinct stems known to ``locale``'s index, the :data:`MAX_TERMS` rarest,
+    each with its inverse document frequency (rare words say most)."""
     from portal.search.services import get_index
 
     if locale not in all_languages():
-        return []
-    reader = get_index().searcher().reader()
+        return {}
+    searcher = get_index().searcher()
+    reader = searcher.reader()
     field = lang_field(ARTICLE_TEXT, locale)
+    documents = max(1, searcher.doc_frequency(LOCALE, locale))
     frequency = {}
     for stem in analyze(text or "", locale):
         if stem in frequency or len(stem) > MAX_TERM_CHARS:
@@ -99,7 +107,13 @@ def terms(text: str, locale: str) -> list[str]:
         df = reader.doc_frequency(field, stem)
         if df:
             frequency[stem] = df
-    return sorted(frequency, key=lambda stem: (frequency[stem], stem))[:MAX_TERMS]
+    rarest = sorted(frequency, key=lambda stem: (frequency[stem], stem))[:MAX_TERMS]
+    return {stem: math.log(1 + documents / frequency[stem]) for stem in rarest}
+
+
+def terms(text: str, locale: str) -> list[str]:
+    """The terms of :func:`weighted_terms`, rarest first."""
+    return list(weighted_terms(text, locale))
 
 
 # -- learning ----------------------------------------------------------------
@@ -180,16 +194,19 @@ def rerank(hits: list[dict], text: str, locale: str | None, now: datetime | None
         by_locale.setdefault(hit["locale"], set()).add(hit["slug"])
     evidence: dict[tuple[str, str], float] = {}
     for hit_locale, slugs in by_locale.items():
-        query_terms = terms(text, hit_locale)
+        query_terms = weighted_terms(text, hit_locale)
         if not query_terms:
             continue
-        rows = session.execute(select(LearnedArticleSignal.article_slug, LearnedArticleSignal.weight,
-                                      LearnedArticleSignal.updated_at).where(
-            LearnedArticleSignal.locale == hit_locale, LearnedArticleSignal.term.in_(query_terms),
+        total_weight = sum(query_terms.values())
+        rows = session.execute(select(LearnedArticleSignal.article_slug, LearnedArticleSignal.term,
+                                      LearnedArticleSignal.weight, LearnedArticleSignal.updated_at).where(
+            LearnedArticleSignal.locale == hit_locale, LearnedArticleSignal.term.in_(list(query_terms)),
             LearnedArticleSignal.article_slug.in_(slugs))).all()
-        for slug, weight, updated_at in rows:
+        for slug, term, weight, updated_at in rows:
+            # each query term counts by its rarity: a shared common word is weak evidence
             key = (hit_locale, slug)
-            evidence[key] = evidence.get(key, 0.0) + decayed(weight, updated_at, now) / len(query_terms)
+            share = query_terms[term] / total_weight
+            evidence[key] = evidence.get(key, 0.0) + share * decayed(weight, updated_at, now)
     if not evidence:
         return hits
     for position, hit in enumerate(hits):
