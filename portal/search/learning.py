@@ -31,9 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.search.analysis import all_languages, analyze
+from portal.search.analysis import all_languages
 from portal.search.models import MAX_SLUG_CHARS, MAX_TERM_CHARS, LearnedArticleSignal, PendingDeflection
 from portal.search.schema import ARTICLE_TEXT, LOCALE, lang_field
+from portal.search.textterms import distinct_stems, frequencies
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +101,8 @@ def weighted_terms(text: str, locale: str) -> dict[str, float]:
     reader = searcher.reader()
     field = lang_field(ARTICLE_TEXT, locale)
     documents = max(1, searcher.doc_frequency(LOCALE, locale))
-    frequency = {}
-    for stem in analyze(text or "", locale):
-        if stem in frequency or len(stem) > MAX_TERM_CHARS:
-            continue
-        df = reader.doc_frequency(field, stem)
-        if df:
-            frequency[stem] = df
+    frequency = frequencies(reader, field, (stem for stem in distinct_stems(text, locale)
+                                            if len(stem) <= MAX_TERM_CHARS))
     rarest = sorted(frequency, key=lambda stem: (frequency[stem], stem))[:MAX_TERMS]
     return {stem: math.log(1 + documents / frequency[stem]) for stem in rarest}
 

@@ -25,9 +25,10 @@ import logging
 from flask import current_app
 
 from portal.search import learning, services
-from portal.search.analysis import all_languages, analyze, words
+from portal.search.analysis import all_languages
 from portal.search.querying import split_typed
 from portal.search.schema import ARTICLE_TEXT, lang_field
+from portal.search.textterms import distinct_words, doc_frequency, word_stems
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +83,13 @@ def description_query(description: str, locale: str | None) -> str:
     langs = (locale,) if locale else all_languages()
     reader = services.get_index().searcher().reader()
     rarity: dict[str, int] = {}
-    for word in words(complete):
-        if word in rarity or word.isdigit() and len(word) < 3:
+    for word in distinct_words(complete):
+        if word.isdigit() and len(word) < 3:
             continue
         frequency = 0
         for lang in langs:
             field = lang_field(ARTICLE_TEXT, lang)
-            frequency += sum(reader.doc_frequency(field, stem) for stem in analyze(word, lang))
+            frequency += sum(doc_frequency(reader, field, stem) for stem in word_stems(word, lang))
         if frequency:
             rarity[word] = frequency
     chosen = set(sorted(rarity, key=lambda word: (rarity[word], word))[:MAX_DESCRIPTION_WORDS])
