@@ -84,3 +84,17 @@ def test_post_without_json_says_what_to_send(client):
     response = client.post("/api/v1/suggest", data="q=map")
     assert response.status_code == 400
     assert "JSON" in response.get_json()["error"]["message"]
+
+
+def test_remembered_frequencies_follow_index_changes(app, shop_articles):
+    from portal.search import services, textterms
+    from portal.search.schema import ARTICLE_TEXT, lang_field
+
+    field = lang_field(ARTICLE_TEXT, "en")
+    with app.app_context():
+        reader = services.get_index().searcher().reader()
+        assert textterms.doc_frequency(reader, field, "warehous") == 1
+    add_article(app, slug="warehouse-move", title="Moving to a new warehouse", body="warehouse")
+    with app.app_context():
+        fresh = services.get_index().searcher().reader()
+        assert textterms.doc_frequency(fresh, field, "warehous") == 2
