@@ -88,3 +88,33 @@ def test_on_a_phone_the_panel_is_right_under_the_field_being_typed(app, shop_art
     panel = page.locator("#ticket-suggestions [data-suggestion-panel]").bounding_box()
     field = description.bounding_box()
     assert panel["y"] >= field["y"] + field["height"] - 1
+
+
+def test_this_solved_my_problem_teaches_suggest(app, shop_articles, live_server, page):
+    from sqlalchemy import select
+
+    from portal.db import session
+    from portal.search.models import LearnedArticleSignal
+
+    _open_form(page, live_server)
+    page.get_by_label("Subject").press_sequentially("invoice export", delay=10)
+    suggestion = page.locator("#ticket-suggestions [data-suggestion-list] li", has_text="Invoice PDF export fails")
+    suggestion.wait_for()
+    with page.expect_request(lambda request: "/contact/events" in request.url
+                             and (request.post_data_json or {}).get("event") == "solved") as sent:
+        suggestion.get_by_role("button", name="This solved my problem").click()
+    assert sent.value.post_data_json["query"] == "invoice export"
+    page.get_by_text("Great, glad that helped!").wait_for()
+    with app.app_context():
+        for _ in range(50):  # the event is sent with keepalive; give the server a moment
+            learned = set(session.execute(select(LearnedArticleSignal.article_slug, LearnedArticleSignal.term)))
+            if learned:
+                break
+            session.rollback()
+            page.wait_for_timeout(100)
+        from portal.search import learning
+
+        with app.test_request_context("/"):
+            expected = set(learning.terms("invoice export", "en"))
+    assert {slug for slug, _term in learned} == {"invoice-export"}
+    assert expected and {term for _slug, term in learned} == expected
