@@ -127,3 +127,14 @@ def test_no_personal_data_is_stored(app, client, parcel_articles):
         assert "parcel" in text
         for personal in ("marijke", "jansen", "example", "884213"):
             assert personal not in text
+
+
+def test_a_ticket_withdrawn_for_an_article_teaches_its_subject(app, client, parcel_articles):
+    import re
+
+    from tests.test_tickets import post, technical
+
+    response = post(client, technical(subject="My parcel never arrived", attempt_id="attempt-withdraw-01"))
+    token = re.search(r"/contact/sent/([^/?#]+)", response.headers["Location"]).group(1)
+    assert client.post(f"/en/contact/sent/{token}/withdraw", data={"article": "lost-parcel"}).status_code == 303
+    assert _suggest(client)[0] == "lost-parcel"

@@ -2,9 +2,11 @@
 
 The ticket form records deflection events (``portal.tickets.analytics``).
 When a customer opened a suggested article and then did not send the ticket
-(clicked "This solved my problem", or left for :data:`LEFT_AFTER`), the
-article is credited for the *terms* of what they had typed; when they sent
-the ticket anyway, nothing is credited.
+(clicked "This solved my problem", or left for :data:`LEFT_AFTER`), or
+withdrew the ticket because an article on the confirmation page answered it,
+the article is credited for the *terms* of what they had typed (for a
+withdrawn ticket: its subject); when they sent the ticket anyway, nothing is
+credited.
 
 * Aggregated, no personal data: one :class:`LearnedArticleSignal` row per
   (language, term, article). Terms are stems that occur in the index's own
@@ -60,7 +62,7 @@ DEFAULTS = {
 }
 
 # the events of portal.tickets.analytics (names only: no import of that domain)
-SUGGESTION_OPENED, SOLVED, SUBMITTED = "suggestion_opened", "solved", "submitted"
+SUGGESTION_OPENED, SOLVED, SUBMITTED, WITHDRAWN = "suggestion_opened", "solved", "submitted", "withdrawn"
 
 
 def _setting(name: str):
@@ -171,6 +173,9 @@ def on_deflection_event(sender=None, *, session: Session, attempt_id: str, event
     elif event == SUBMITTED:
         # the ticket was sent: what was opened did not solve it
         session.execute(delete(PendingDeflection).where(PendingDeflection.attempt_id == attempt_id))
+    elif event == WITHDRAWN and article_slug and query and locale in all_languages():
+        # "this answers my question: withdraw my ticket" on the confirmation page
+        credit(session, locale, article_slug, terms(query, locale), SOLVED_CREDIT, now)
     settle_left(session, now)
 
 
