@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("search.py", "relevance.py", "http.py", "broadcast.py")
+SCRIPTS = ("search.py", "relevance.py", "learning.py", "http.py", "broadcast.py")
 TIME_LIMIT = 100  # seconds per script
 
 
