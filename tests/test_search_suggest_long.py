@@ -98,3 +98,24 @@ def test_remembered_frequencies_follow_index_changes(app, shop_articles):
     with app.app_context():
         fresh = services.get_index().searcher().reader()
         assert textterms.doc_frequency(fresh, field, "warehous") == 2
+
+
+def test_an_engine_that_weighs_the_fields_itself_gets_them_as_they_are(app, client, monkeypatch):
+    from portal.search import services, suggesting
+
+    calls = []
+
+    def engine(query, locale=None, limit=5, *, subject="", description=""):
+        calls.append((query, locale, subject, description))
+        return [{"slug": "from-engine", "title": "T", "url": "/en/articles/from-engine", "snippet": "",
+                 "score": 1.0, "locale": "en"}]
+
+    monkeypatch.setattr(services, "suggest", engine)
+    suggesting._engine_weighs_fields.cache_clear()
+    try:
+        body = client.post("/api/v1/suggest", json={"subject": "Invoice", "description": "x" * 6000,
+                                                    "locale": "en"}).get_json()
+    finally:
+        suggesting._engine_weighs_fields.cache_clear()
+    assert slugs(body["articles"]) == ["from-engine"]
+    assert calls == [("", "en", "Invoice", "x" * 5000)]

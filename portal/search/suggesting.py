@@ -1,10 +1,11 @@
 """Suggestions for what a customer types: a search box's ``q``, or a ticket's
 subject and description, then re-ranked by what customers taught it.
 
-:func:`suggest_articles` is the one entry point of the suggest API. The engine
-(``services.suggest``) ranks a short text well; a ticket description is long
-and mostly filler, so until the engine weighs long text itself this module
-combines the fields in a minimal way:
+:func:`suggest_articles` is the one entry point of the suggest API. When the
+engine's ``services.suggest`` takes ``subject`` and ``description`` itself
+(its own long-text ranking), they are passed to it as they are. Until then
+this module combines the fields in a minimal way (a ticket description is
+long and mostly filler):
 
 * the subject is searched as typed and weighs :data:`SUBJECT_WEIGHT` times
   the description;
@@ -20,7 +21,9 @@ from deflected tickets, among the candidates the engine found.
 """
 from __future__ import annotations
 
+import inspect
 import logging
+from functools import lru_cache
 
 from flask import current_app
 
@@ -48,6 +51,10 @@ def suggest_articles(q: str = "", *, locale: str | None, limit: int,
     """The best articles for ``q`` and/or a ticket's ``subject`` and ``description``."""
     q, subject, description = (text[:MAX_INPUT_CHARS] for text in (q or "", subject or "", description or ""))
     pool = min(services.MAX_SUGGEST_LIMIT, max(limit, limit * POOL_FACTOR))
+    learned_from = " ".join(part for part in (q, subject, description) if part.strip())
+    if _engine_weighs_fields():
+        ranked = services.suggest(q, locale=locale, limit=pool, subject=subject, description=description)
+        return learning.rerank(ranked, learned_from, locale)[:limit]
     weighted = []
     if q.strip():
         weighted.append((1.0, services.suggest(q, locale, pool)))
@@ -58,8 +65,15 @@ def suggest_articles(q: str = "", *, locale: str | None, limit: int,
         if key_text.strip():
             weighted.append((1.0, services.suggest(key_text, locale, pool)))
     ranked = weighted[0][1] if len(weighted) == 1 else _combine(weighted)
-    learned_from = " ".join(part for part in (q, subject, description) if part.strip())
     return learning.rerank(ranked, learned_from, locale)[:limit]
+
+
+@lru_cache(maxsize=1)
+def _engine_weighs_fields() -> bool:
+    """Whether ``services.suggest`` takes ``subject`` and ``description`` itself
+    (the engine's own long-text ranking); then the combination below is unused."""
+    parameters = inspect.signature(services.suggest).parameters
+    return "subject" in parameters and "description" in parameters
 
 
 def _combine(weighted: list[tuple[float, list[dict]]]) -> list[dict]:
