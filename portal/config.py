@@ -76,6 +76,13 @@ def defaults(data_dir: Path) -> dict:
         # and how often a searcher looks for changes made by other processes.
         "SEARCH_WRITER_TIMEOUT": 10.0,
         "SEARCH_REFRESH_INTERVAL": 1.0,
+        # Learning from deflected tickets (portal/search/learning.py): on/off, how
+        # fast what was learned fades, and the most it may multiply a score by.
+        "SEARCH_LEARNING_ENABLED": True,
+        "SEARCH_LEARNING_HALF_LIFE_DAYS": 30.0,
+        "SEARCH_LEARNING_MAX_BOOST": 1.5,
+        # Synonym files under git: <folder>/<locale>.yaml (portal/search/synonyms.py).
+        "SEARCH_SYNONYMS_DIR": str(PROJECT_ROOT / "synonyms"),
         # Mail: MAIL_BACKEND "file" writes .eml files to MAIL_DIR, "smtp" talks SMTP.
         "MAIL_BACKEND": "file",
         "MAIL_SERVER": "localhost",

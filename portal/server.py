@@ -46,5 +46,8 @@ def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
             # load the app in each worker after fork: engines, index readers and
             # worker threads are per process
             "preload_app": False,
+            # gunicorn's largest request line (default 4094): a GET /api/v1/suggest
+            # with a few thousand characters; longer text is POSTed.
+            "limit_request_line": 8190,
         }
     ).run()

@@ -31,3 +31,8 @@ article_saved = _signals.signal("article-saved")
 #: ``query`` (as typed), ``locale``, ``total`` (results found). Receivers keep
 #: their own short transaction (the search page writes nothing else).
 search_performed = _signals.signal("search-performed")
+#: Sent by ``tickets.analytics.record`` for every deflection event it stores,
+#: before commit. kwargs: ``session``, ``attempt_id``, ``event``, ``locale``,
+#: ``article_slug`` (or None), ``query`` (what the customer had typed, already
+#: masked by the browser; receivers must not store it as text, or None).
+deflection_event = _signals.signal("deflection-event")

@@ -59,10 +59,16 @@ def init_app(app: Flask) -> None:
         def staff_links():
             return visible_staff_links(current_user)
 
+        def _under(url: str) -> bool:
+            return request.path == url or request.path.startswith(url.rstrip("/") + "/")
+
         def staff_link_is_current(url: str) -> bool:
             if url == url_for("auth.dashboard"):
                 return request.path == url
-            return request.path == url or request.path.startswith(url.rstrip("/") + "/")
+            if not _under(url):
+                return False
+            # /staff/search/synonyms is its own link, not "under" /staff/search/
+            return not any(len(link["url"]) > len(url) and _under(link["url"]) for link in staff_links())
 
         return {
             "staff_links": staff_links,

@@ -1,4 +1,10 @@
-"""JSON API of the search domain: ``GET /api/v1/suggest`` for as-you-type.
+"""JSON API of the search domain: ``/api/v1/suggest`` for as-you-type.
+
+``GET /api/v1/suggest?q=&locale=&limit=`` for a search box, and
+``POST /api/v1/suggest`` with a JSON body ``{"q", "subject", "description",
+"locale", "limit"}`` for what a customer types into a ticket (a description
+does not fit in a URL). Text beyond :data:`portal.search.schemas.MAX_INPUT_CHARS` is cut, never
+refused: the beginning is what the customer wrote first.
 
 Response::
 
@@ -6,10 +12,16 @@ Response::
      "articles": [{"slug", "title", "url", "snippet", "score", "locale"}, ...],
      "incidents": [...], ...}
 
-``articles`` come from :func:`portal.search.services.suggest`; every other
-group (``incidents`` from the status domain, ...) from the providers other
-domains register in ``app.extensions["portal.suggest_providers"]``. A failing
-provider is logged and yields an empty group: it never breaks the answer.
+``articles`` come from :func:`portal.search.suggesting.suggest_articles`
+(the engine's ranking, then what customers taught it: ``learning.py``);
+every other group (``incidents`` from the status domain, ...) from the
+providers other domains register in ``app.extensions["portal.suggest_providers"]``.
+A failing provider is logged and yields an empty group: it never breaks the answer.
+
+CSRF: the POST is exempt. It is read-only and public (it changes nothing and
+returns what anyone may read on the help center), it must work from widgets on
+other pages that have no session and no token, and a JSON ``Content-Type`` is
+required, which a cross-site HTML form cannot send without a CORS preflight.
 """
 from __future__ import annotations
 
@@ -19,11 +31,12 @@ from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
 from portal.errors import render_error
+from portal.extensions import csrf
 from portal.i18n import negotiated_locale
-from portal.search import services
+from portal.search import services, suggesting
 from portal.search.analysis import all_languages
-from portal.search.schemas import SuggestQuery
-from portal.validation import query_args
+from portal.search.schemas import MAX_INPUT_CHARS, SuggestQuery
+from portal.validation import json_body, query_args
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +45,10 @@ ALL_LOCALES = "all"
 
 bp = Blueprint("search_api", __name__)
 
-#: Longest accepted ``q`` (characters).
-MAX_QUERY_CHARS = 200
 #: Browsers and proxies may reuse an answer this long; typing is bursty.
 CACHE_SECONDS = 60
+#: Provider groups may not take these names.
+RESERVED = ("query", "locale", "articles")
 
 
 def _bad_request(message: str):
@@ -51,32 +64,47 @@ def _provider_results(name: str, provider, query: str, locale: str | None, limit
         return []
 
 
-@bp.get("/suggest")
-def suggest():
-    args = query_args(SuggestQuery)
-    query = args.q
-    if not query.strip():
+def _answer(params: SuggestQuery):
+    text = " ".join(part for part in (params.q, params.subject, params.description) if part.strip())
+    if not text.strip():
         return _bad_request(_("Parameter q is required: the text typed so far."))
-    if len(query) > MAX_QUERY_CHARS:
-        return _bad_request(_("Parameter q is too long (at most %(max)d characters).", max=MAX_QUERY_CHARS))
     # Omitted: the caller's language (lang cookie, then Accept-Language), as a
     # page would send it; searching every language at once lets common words of
     # one language (English "how", "can") outrank the right article in another.
     # "all" asks for every language explicitly.
-    requested = args.locale or negotiated_locale()
+    requested = params.locale or negotiated_locale()
     locale = None if requested == ALL_LOCALES else requested
     if locale is not None and locale not in all_languages():
         return _bad_request(_("Unknown locale %(locale)s; use one of: %(known)s.",
                               locale=locale, known=", ".join(all_languages())))
-    limit = max(1, min(args.limit, services.MAX_SUGGEST_LIMIT))
-
-    body = {"query": query, "locale": locale, "articles": services.suggest(query, locale, limit), "incidents": []}
+    limit = max(1, min(params.limit, services.MAX_SUGGEST_LIMIT))
+    articles = suggesting.suggest_articles(params.q, locale=locale, limit=limit,
+                                           subject=params.subject, description=params.description)
+    body = {"query": text[:MAX_INPUT_CHARS], "locale": locale, "articles": articles, "incidents": []}
     for name, provider in current_app.extensions.get("portal.suggest_providers", {}).items():
-        if name in ("query", "locale", "articles"):
+        if name in RESERVED:
             log.error("suggest provider name %r is reserved; ignored", name)
             continue
-        body[name] = _provider_results(name, provider, query, locale, limit)
-    response = jsonify(body)
-    response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-    response.vary.add("Accept-Language")
+        body[name] = _provider_results(name, provider, text[:MAX_INPUT_CHARS], locale, limit)
+    return jsonify(body)
+
+
+@bp.get("/suggest")
+def suggest():
+    params = query_args(SuggestQuery)
+    response = _answer(params)
+    if not isinstance(response, tuple):
+        response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        response.vary.add("Accept-Language")
+    return response
+
+
+@bp.post("/suggest")
+@csrf.exempt
+def suggest_long_text():
+    params = json_body(SuggestQuery)
+    response = _answer(params)
+    if not isinstance(response, tuple):
+        # an answer to this body only; never reused for another
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,9 +1,10 @@
-"""Models of the search domain: what customers searched for and did not find."""
+"""Models of the search domain: what customers searched for and did not find,
+what they taught it (learning), and the synonyms writers manage."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -33,3 +34,83 @@ class NoResultQuery(Base):
 
     def __repr__(self) -> str:
         return f"<NoResultQuery {self.locale} {self.query!r} x{self.count}>"
+
+
+# -- what customers taught it (learning.py) ------------------------------------
+
+#: Longest term kept (a stem of the index's vocabulary).
+MAX_TERM_CHARS = 64
+MAX_SLUG_CHARS = 200
+
+
+class LearnedArticleSignal(Base):
+    """How strongly customers who typed ``term`` were helped by an article.
+
+    Aggregated, never per customer: one row per (language, term, article),
+    ``weight`` is the sum of credits, each halved every half-life; it is
+    stored as of ``updated_at`` and decayed when read (see ``learning.py``).
+    Terms are stems that occur in the index's own vocabulary, so names,
+    e-mail addresses and order numbers a customer typed are never kept.
+    """
+
+    __tablename__ = "search_learned_signals"
+    __table_args__ = (UniqueConstraint("locale", "term", "article_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    term: Mapped[str] = mapped_column(String(MAX_TERM_CHARS))
+    article_slug: Mapped[str] = mapped_column(String(MAX_SLUG_CHARS))
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingDeflection(Base):
+    """An opened suggestion whose attempt has not ended yet.
+
+    Becomes a credit when the customer says it solved the problem, or leaves
+    without sending the ticket; dropped when the ticket is sent. Holds only
+    the anonymous attempt id (random, made by the browser) and the same
+    vocabulary terms as :class:`LearnedArticleSignal`; deleted once settled.
+    """
+
+    __tablename__ = "search_pending_deflections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(String(64), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    article_slug: Mapped[str] = mapped_column(String(MAX_SLUG_CHARS))
+    #: Space-separated terms.
+    terms: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# -- synonyms writers manage (synonyms.py) -------------------------------------
+
+class SynonymGroup(Base):
+    """Words customers use for the same thing in one language ("invoice, bill")."""
+
+    __tablename__ = "search_synonym_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8), index=True)
+    #: The words, lower-cased, joined by ", " (as a writer types them).
+    terms: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def words(self) -> list[str]:
+        return [term for term in self.terms.split(", ") if term]
+
+
+class SearchSettingVersion(Base):
+    """A counter per kind of search setting, bumped on every change.
+
+    Each server process caches what it read and compares this one row
+    (a primary-key lookup) to see a change made in another process.
+    """
+
+    __tablename__ = "search_setting_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,6 +7,9 @@
   suggestions are not: they would record every half-typed word).
 * ``/staff/search/`` (``search_staff.no_results``): what customers searched
   for and did not find, most frequent first, for writers.
+* ``/staff/search/synonyms`` (``search_staff.synonyms``): the synonym groups
+  per language, from the files under git (read-only) and the database
+  (add, edit, delete), for writers.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from flask_babel import gettext as _
 
 from portal import signals
 from portal.auth.decorators import role_required
-from portal.search import services
+from portal.search import services, suggesting, synonyms
 from portal.search.analysis import all_languages
 
 bp = Blueprint("search", __name__)
@@ -38,6 +41,7 @@ def search(lang: str):
         "search/results.html",
         query=query.strip(),
         results=results,
+        incidents=suggesting.matching_incidents(query, lang) if query.strip() else [],
         categories=services.category_choices(lang),
         popular_categories=services.popular_categories(lang) if results is None or nothing_found else [],
         contact_url=f"{request.script_root}/{lang}/contact/",
@@ -62,3 +66,64 @@ def dismiss(query_id: int):
         abort(404)
     flash(_("Removed from the list."), "success")
     return redirect(url_for(".no_results", locale=request.form.get("locale") or None))
+
+
+# -- synonyms ------------------------------------------------------------------
+
+def _synonyms_page(locale: str | None, *, error: str | None = None, typed: str = "",
+                   typed_locale: str | None = None, editing: int | None = None, status: int = 200):
+    languages = [locale] if locale else list(all_languages())
+    return render_template(
+        "search/staff_synonyms.html",
+        locale=locale,
+        languages=languages,
+        files={lang: synonyms.read_file(lang) for lang in languages},
+        groups={lang: synonyms.database_groups(lang) for lang in languages},
+        error=error, typed=typed, typed_locale=typed_locale or locale, editing=editing,
+    ), status
+
+
+def _locale_filter(value: str | None) -> str | None:
+    return value if value in all_languages() else None
+
+
+@staff_bp.get("/synonyms")
+@role_required("writer")
+def synonyms_page():
+    return _synonyms_page(_locale_filter(request.args.get("locale")))
+
+
+@staff_bp.post("/synonyms")
+@role_required("writer")
+def add_synonyms():
+    locale, text = request.form.get("group_locale", ""), request.form.get("terms", "")
+    shown = _locale_filter(request.form.get("locale"))
+    try:
+        synonyms.add_group(locale, text)
+    except synonyms.SynonymError as error:
+        return _synonyms_page(shown, error=str(error), typed=text, typed_locale=locale, status=400)
+    flash(_("Synonyms saved."), "success")
+    return redirect(url_for(".synonyms_page", locale=shown))
+
+
+@staff_bp.post("/synonyms/<int:group_id>")
+@role_required("writer")
+def edit_synonyms(group_id: int):
+    text = request.form.get("terms", "")
+    shown = _locale_filter(request.form.get("locale"))
+    try:
+        if synonyms.edit_group(group_id, text) is None:
+            abort(404)
+    except synonyms.SynonymError as error:
+        return _synonyms_page(shown, error=str(error), typed=text, editing=group_id, status=400)
+    flash(_("Synonyms saved."), "success")
+    return redirect(url_for(".synonyms_page", locale=shown))
+
+
+@staff_bp.post("/synonyms/<int:group_id>/delete")
+@role_required("writer")
+def delete_synonyms(group_id: int):
+    if not synonyms.delete_group(group_id):
+        abort(404)
+    flash(_("Synonyms deleted."), "success")
+    return redirect(url_for(".synonyms_page", locale=_locale_filter(request.form.get("locale"))))

@@ -2,17 +2,13 @@
 
 ``init_app`` wires the domain into the app: the banner context (every page
 shows active incidents), template helpers, the suggest provider (the ticket
-form's "is this a known incident?"), the ``component``/``incident``/
+form's and search page's "is this a known incident?", ``suggest.py``), the ``component``/``incident``/
 ``maintenance`` importers for ``portal import``, and the staff dashboard link.
 """
 from __future__ import annotations
 
-import re
-
-from flask import Flask, url_for
+from flask import Flask
 from flask_babel import lazy_gettext as _l
-
-_WORD = re.compile(r"\w{3,}", re.UNICODE)
 
 
 def banner_items():
@@ -22,33 +18,13 @@ def banner_items():
     return queries.ensure_fresh().active
 
 
-def suggest_incidents(query: str, locale: str | None = None, limit: int = 5) -> list[dict]:
-    """Active incidents whose name, updates or components share words with ``query``."""
-    from portal.status import queries
-
-    words = {w.lower() for w in _WORD.findall(query or "")}
-    if not words:
-        return []
-    scored = []
-    for item in queries.current_state().active:
-        text_words = set(_WORD.findall(item.search_text))
-        score = sum(1 for w in words if any(t.startswith(w) or w.startswith(t) for t in text_words if len(t) >= 3))
-        if score:
-            scored.append((score, item))
-    scored.sort(key=lambda pair: (-pair[0], pair[1].name))
-    return [{
-        "id": item.public_id, "name": item.name, "status": item.status, "impact": item.impact,
-        "url": url_for("status.incident", public_id=item.public_id, _external=True),
-        "updated_at": item.updated_at.isoformat(),
-    } for _score, item in scored[:limit]]
-
-
 def init_app(app: Flask) -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     from portal.content import register_importer
     from portal.status import display, importer, queries
+    from portal.status.suggest import suggest_incidents
 
     # Globals rather than a context processor: imported macros see them too.
     app.jinja_env.globals.update(

@@ -46,6 +46,8 @@ class BannerItem:
     updated_at: datetime
     latest_body: str
     search_text: str
+    #: Names of the affected components and of their groups (suggest ranks these highest).
+    component_text: str = ""
 
 
 @dataclass
@@ -83,7 +85,7 @@ def memoized(key: tuple, compute):
 
 def _load_incidents(where, order, limit: int | None = None) -> list[Incident]:
     query = (select(Incident).where(*where).order_by(*order)
-             .options(selectinload(Incident.updates), selectinload(Incident.components)))
+             .options(selectinload(Incident.updates), selectinload(Incident.components).selectinload(Component.group)))
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
@@ -200,4 +202,6 @@ def _banner_item(incident: Incident) -> BannerItem:
     return BannerItem(public_id=incident.public_id, name=incident.name, impact=incident.impact,
                       status=incident.status, is_maintenance=incident.is_maintenance,
                       updated_at=incident.updated_at, latest_body=latest.body if latest else "",
-                      search_text=" ".join(words).lower())
+                      search_text=" ".join(words).lower(),
+                      component_text=" ".join([c.name for c in incident.components]
+                                              + [c.group.name for c in incident.components if c.group]).lower())

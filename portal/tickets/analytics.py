@@ -23,7 +23,7 @@ from flask import Flask, current_app, request
 from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from portal import db
+from portal import db, signals
 from portal.db import utcnow
 from portal.tickets import pii
 from portal.tickets.models import DeflectionEvent, HelpCenterVisitDaily, Ticket
@@ -46,6 +46,8 @@ ALL_EVENTS = CLIENT_EVENTS + (SUBMITTED, WITHDRAWN)
 
 #: An attempt that opened a suggestion and sent nothing for this long "left".
 LEFT_AFTER = timedelta(minutes=30)
+#: What the browser typed, sent with opened/solved events, is read up to this long.
+LEARNED_QUERY_CHARS = 5000
 ATTEMPT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 ARTICLE_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 HELP_CENTER_PATH = re.compile(r"^/(?:en|nl|de|sv|pl)/(?:articles/[^/]+|search)/?$")
@@ -57,13 +59,20 @@ class EventError(ValueError):
 
 
 def record(session: Session, attempt_id: str, event: str, *, form_slug: str | None = None,
-           locale: str | None = None, article_slug: str | None = None, query: str | None = None) -> bool:
-    """Add one event to the session (no commit). False when it was a repeat."""
+           locale: str | None = None, article_slug: str | None = None, query: str | None = None,
+           typed: str | None = None) -> bool:
+    """Add one event to the session (no commit). False when it was a repeat.
+
+    ``typed`` (what the customer had typed when opening or solving) is not
+    stored here; it goes to :data:`portal.signals.deflection_event` receivers
+    (search learns terms of it)."""
     if event in ONCE_PER_ATTEMPT:
         seen = session.scalar(select(DeflectionEvent.id).where(
             DeflectionEvent.attempt_id == attempt_id, DeflectionEvent.event == event).limit(1))
         if seen is not None:
             return False
+    signals.deflection_event.send(session=session, attempt_id=attempt_id, event=event, locale=locale,
+                                  article_slug=article_slug, query=pii.scrub(typed) if typed else None)
     if query:
         query = pii.scrub(" ".join(query.split()))[:300] or None
     session.add(DeflectionEvent(attempt_id=attempt_id, event=event, form_slug=form_slug, locale=locale,
@@ -88,11 +97,12 @@ def record_client_event(payload: dict, locale: str, form_slugs) -> bool:
     if article is not None and (not isinstance(article, str) or not ARTICLE_SLUG.match(article)):
         raise EventError("article must be an article slug")
     query = payload.get("query")
+    typed = query[:LEARNED_QUERY_CHARS] if isinstance(query, str) and event in (SUGGESTION_OPENED, SOLVED) else None
     # the query is kept only for attempts that end without opening anything
     if event != ABANDONED or not isinstance(query, str):
         query = None
     stored = record(db.session, attempt_id, event, form_slug=form_slug, locale=locale,
-                    article_slug=article, query=query)
+                    article_slug=article, query=query, typed=typed)
     db.session.commit()
     return stored
 

@@ -294,7 +294,8 @@ def withdraw_ticket(ticket: Ticket, *, article_slug: str | None = None, now: dat
                         payload={"event": "ticket.withdrawn", "ticket": ticket_document(ticket, config)},
                         key=f"ticket:{ref}:withdrawn-webhook", purpose="ticket")
     analytics.record(session, ticket.attempt_id or f"ticket-{ref}", analytics.WITHDRAWN,
-                     form_slug=ticket.form_slug, locale=ticket.locale, article_slug=article_slug)
+                     form_slug=ticket.form_slug, locale=ticket.locale, article_slug=article_slug,
+                     typed=ticket.subject)
     session.commit()
     return True
 

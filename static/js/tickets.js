@@ -1,8 +1,11 @@
 /* The ticket form that deflects (progressive enhancement; the form works without it).
  *
- * - As-you-type suggestions: after a 300 ms pause in the subject or description,
- *   /api/v1/suggest shows the best five articles (and known incidents) in a
- *   polite live region; articles open in a new tab so the draft is never lost.
+ * - As-you-type suggestions: after a 300 ms pause in the subject or description
+ *   (and at least every 1.2 s while typing goes on), POST /api/v1/suggest with
+ *   subject and description apart shows the best five articles (and known
+ *   incidents first) in a polite live region, beside the form on a wide screen
+ *   (sticky) and right under the field being typed on a phone; articles open
+ *   in a new tab so the draft is never lost.
  * - The draft is kept in sessionStorage and restored when the page comes back.
  * - Personal-data guard: the same patterns as portal/tickets/pii.py (read from
  *   the form's data-pii-patterns) flag e-mail addresses, phone numbers, IBANs,
@@ -15,6 +18,9 @@
   "use strict";
 
   var SUGGEST_DELAY = 300;
+  var SUGGEST_MAX_WAIT = 1200;
+  var SUGGEST_MAX_CHARS = 5000;
+  var WIDE_LAYOUT = "(min-width: 64rem)";
   var PII_DELAY = 250;
 
   function storage() {
@@ -33,12 +39,16 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  function debounce(fn, delay) {
-    var timer = null;
+  /* Runs fn after `delay` ms without calls; with maxWait, also at least every
+     maxWait ms while the calls go on (so suggestions follow a fast typist). */
+  function debounce(fn, delay, maxWait) {
+    var timer = null, first = null;
     return function () {
-      var args = arguments, self = this;
+      var args = arguments, self = this, now = Date.now();
+      if (first === null) { first = now; }
+      var wait = maxWait ? Math.max(0, Math.min(delay, first + maxWait - now)) : delay;
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () { fn.apply(self, args); }, delay);
+      timer = window.setTimeout(function () { first = null; fn.apply(self, args); }, wait);
     };
   }
 
@@ -236,7 +246,7 @@
     this.form.addEventListener("change", function () { self.saveDraft(); });
     this.form.addEventListener("submit", function () {
       self.submitting = true;
-      self.field("last_query").value = self.lastQuery;
+      self.field("last_query").value = self.lastQuery.slice(0, 300);
     });
     window.addEventListener("pagehide", function () { self.leave(); });
     var summary = document.getElementById("error-summary");
@@ -306,22 +316,40 @@
     });
   };
 
-  /* suggestions */
-  TicketForm.prototype.query = function () {
-    var parts = [];
-    Array.prototype.forEach.call(this.form.querySelectorAll("[data-suggest]"), function (input) {
-      if (input.value.trim()) { parts.push(input.value.trim()); }
+  /* suggestions: subject and description sent apart (POST, up to 5,000
+     characters each), debounced but at least every SUGGEST_MAX_WAIT while the
+     customer keeps typing; a newer request aborts the one still running. */
+  TicketForm.prototype.suggestInputs = function () {
+    return Array.prototype.slice.call(this.form.querySelectorAll("[data-suggest]"));
+  };
+
+  TicketForm.prototype.suggestBody = function () {
+    var subject = [], description = [], guard = this.guard;
+    this.suggestInputs().forEach(function (input) {
+      var text = input.value.trim();
+      if (!text) { return; }
+      (input.name === "subject" ? subject : description).push(guard.mask(text));
     });
-    return this.guard.mask(parts.join(" ")).slice(0, 200);
+    return {
+      subject: subject.join(" ").slice(0, SUGGEST_MAX_CHARS),
+      description: description.join("\n").slice(0, SUGGEST_MAX_CHARS)
+    };
+  };
+
+  TicketForm.prototype.query = function () {
+    var body = this.suggestBody();
+    return (body.subject + " " + body.description).trim();
   };
 
   TicketForm.prototype.wireSuggestions = function () {
     if (!this.panel) { return; }
     var self = this;
-    var update = debounce(function () { self.fetchSuggestions(); }, SUGGEST_DELAY);
-    Array.prototype.forEach.call(this.form.querySelectorAll("[data-suggest]"), function (input) {
+    var update = debounce(function () { self.fetchSuggestions(); }, SUGGEST_DELAY, SUGGEST_MAX_WAIT);
+    this.suggestInputs().forEach(function (input) {
       input.addEventListener("input", update);
+      input.addEventListener("focus", function () { self.placePanel(input); });
     });
+    this.wirePanelPlacement();
     document.querySelector("[data-undo-solved]").addEventListener("click", function () {
       self.ended = false;
       document.getElementById("ticket-solved").hidden = true;
@@ -331,17 +359,62 @@
     if (this.query().length >= 3) { this.fetchSuggestions(); }
   };
 
-  TicketForm.prototype.fetchSuggestions = function () {
-    var query = this.query();
-    if (query.length < 3 || query === this.lastQuery) { return; }
-    this.lastQuery = query;
-    var url = this.form.getAttribute("data-suggest-url") + "?q=" + encodeURIComponent(query)
-      + "&locale=" + encodeURIComponent(this.lang) + "&limit=5";
+  /* Where the panel is: beside the form (sticky) on a wide screen, right
+     under the field being typed on a narrow one. */
+  TicketForm.prototype.wirePanelPlacement = function () {
+    this.region = document.getElementById("ticket-suggestions");
+    this.aside = document.querySelector("[data-suggestion-aside]");
+    this.wide = window.matchMedia ? window.matchMedia(WIDE_LAYOUT) : null;
     var self = this;
-    window.fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    if (this.wide && this.wide.addEventListener) {
+      this.wide.addEventListener("change", function () { self.placePanel(self.typingIn); });
+    }
+    this.placePanel(null);
+  };
+
+  TicketForm.prototype.placePanel = function (input) {
+    if (!this.region) { return; }
+    if (input) { this.typingIn = input; }
+    if (this.wide && this.wide.matches && this.aside) {
+      if (this.region.parentNode !== this.aside) { this.aside.appendChild(this.region); }
+      return;
+    }
+    var row = this.typingIn ? this.typingIn.closest(".form-row") : null;
+    if (row && row.nextSibling !== this.region) {
+      row.parentNode.insertBefore(this.region, row.nextSibling);
+    } else if (!row && this.region.parentNode === this.aside) {
+      var first = this.suggestInputs()[0];
+      var firstRow = first ? first.closest(".form-row") : null;
+      if (firstRow) { firstRow.parentNode.insertBefore(this.region, firstRow.nextSibling); }
+    }
+  };
+
+  TicketForm.prototype.fetchSuggestions = function () {
+    var body = this.suggestBody();
+    var query = (body.subject + " " + body.description).trim();
+    var key = JSON.stringify(body);
+    if (query.length < 3 || key === this.lastKey) { return; }
+    this.lastKey = key;
+    this.lastQuery = query;
+    body.locale = this.lang;
+    body.limit = 5;
+    if (this.pending) { this.pending.abort(); }
+    var controller = window.AbortController ? new window.AbortController() : null;
+    this.pending = controller;
+    var self = this;
+    window.fetch(this.form.getAttribute("data-suggest-url"), {
+      method: "POST",
+      headers: { "Accept": "application/json", "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data && query === self.lastQuery) { self.showSuggestions(data); } })
-      .catch(function () { /* suggestions are a help, never a requirement */ });
+      .then(function (data) {
+        if (self.pending === controller) { self.pending = null; }
+        if (data && key === self.lastKey) { self.showSuggestions(data); }
+      })
+      .catch(function () { /* aborted by a newer request, or offline: suggestions are a help, never a requirement */ });
   };
 
   TicketForm.prototype.showSuggestions = function (data) {
@@ -382,12 +455,12 @@
   TicketForm.prototype.opened = function (slug) {
     this.field("suggestion_opened").value = "1";
     this.saveDraft();
-    this.send("suggestion_opened", { article: slug });
+    this.send("suggestion_opened", { article: slug, query: this.lastQuery });
   };
 
   TicketForm.prototype.solved = function (slug) {
     this.ended = true;
-    this.send("solved", { article: slug });
+    this.send("solved", { article: slug, query: this.lastQuery });
     if (this.store) { this.store.removeItem(this.draftKey); this.store.removeItem(this.attemptKey); }
     this.panel.hidden = true;
     this.form.querySelector(".button-row").hidden = true;
@@ -399,7 +472,7 @@
   TicketForm.prototype.leave = function () {
     // Leaving without sending and without opening anything: keep the (masked) query
     if (this.submitting || this.ended || this.field("suggestion_opened").value === "1" || !this.lastQuery) { return; }
-    this.send("abandoned", { query: this.lastQuery });
+    this.send("abandoned", { query: this.lastQuery.slice(0, 300) });
   };
 
   /* personal data */
