@@ -86,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=i18n.translation_directory(app),
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -7,12 +7,23 @@ the switcher, else from ``Accept-Language``, else the default.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g, request
 from werkzeug.routing import BaseConverter
 
+from portal import catalogs
 from portal.config import LOCALE_NAMES, SUPPORTED_LOCALES
 
 LANG_COOKIE = "lang"
+#: The ``.po`` sources; their ``.mo`` files are build output (see portal.catalogs).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def translation_directory(app: Flask) -> str:
+    """Where Flask-Babel loads catalogs from, compiled now if missing or stale."""
+    fallback = Path(app.config["DATA_DIR"]) / "translations"
+    return str(catalogs.ensure_compiled(TRANSLATIONS_DIR, fallback))
 
 
 class LangConverter(BaseConverter):
