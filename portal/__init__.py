@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config_module.ensure_secret_key(app.config)
+    config_module.resolve_site_url(app.config)
     if app.config.get("PROXY_COUNT"):
         # Behind N reverse proxies: trust X-Forwarded-For/-Proto/-Host from them
         # only, so rate limits and secure cookies see the real client.
