@@ -8,6 +8,7 @@ the switcher, else from ``Accept-Language``, else the default.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from werkzeug.routing import BaseConverter
@@ -40,6 +41,27 @@ def negotiated_locale() -> str:
         return cookie
     best = request.accept_languages.best_match(SUPPORTED_LOCALES)
     return best or current_app.config.get("DEFAULT_LOCALE", "en")
+
+
+def referring_locale() -> str | None:
+    """The language of the page on this site a link was followed from, if any.
+
+    ``/nl/articles/x`` → ``nl``. Only same-site referrers count (the portal
+    sends ``strict-origin-when-cross-origin``, so they carry their path).
+    """
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    first_segment = parts.path.split("/", 2)[1] if parts.path.startswith("/") else ""
+    return first_segment if first_segment in SUPPORTED_LOCALES else None
+
+
+def arriving_locale() -> str:
+    """For a language-neutral address: the referring page's language, else negotiation."""
+    return referring_locale() or negotiated_locale()
 
 
 def select_locale() -> str:

@@ -43,7 +43,7 @@ def _timeline_html(incident: Incident) -> str:
 
 def incident_feed(component: Component | None = None) -> FeedGenerator:
     site = current_app.config["SITE_NAME"]
-    page_url = url_for("status.index", _external=True)
+    page_url = url_for("status.index_any_language", _external=True)
     feed = FeedGenerator()
     if component is None:
         feed.id(page_url)
@@ -60,7 +60,7 @@ def incident_feed(component: Component | None = None) -> FeedGenerator:
     incidents = _incidents(component)
     feed.updated(max((i.updated_at for i in incidents), default=utcnow()))
     for incident in reversed(incidents):  # feedgen prepends: oldest first gives newest on top
-        url = url_for("status.incident", public_id=incident.public_id, _external=True)
+        url = url_for("status.incident_any_language", public_id=incident.public_id, _external=True)
         entry = feed.add_entry()
         entry.id(url)
         entry.guid(url, permalink=True)

@@ -24,7 +24,7 @@ def page(changed_at) -> dict:
     return {
         "id": page_id(),
         "name": current_app.config["SITE_NAME"],
-        "url": external_url("status.index"),
+        "url": external_url("status.index_any_language"),
         "time_zone": current_app.config.get("TIMEZONE") or "Etc/UTC",
         "updated_at": iso_local(changed_at) or None,
     }
@@ -118,7 +118,7 @@ def incident(item: Incident) -> dict:
         "monitoring_at": iso_local(item.monitoring_at) or None,
         "resolved_at": iso_local(item.resolved_at) or None,
         "impact": item.impact,
-        "shortlink": external_url("status.incident", public_id=item.public_id),
+        "shortlink": external_url("status.incident_any_language", public_id=item.public_id),
         "started_at": iso_local(item.started_at or item.created_at),
         "page_id": page_id(),
         "incident_updates": [incident_update(u, item) for u in item.updates],
