@@ -13,6 +13,7 @@ import os
 from datetime import date
 
 from flask import current_app, g
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -66,13 +67,33 @@ def _check_common(slug: str, locale: str, title: str, max_title: int) -> None:
         raise ArticleError(_("title is longer than %(max)s characters", max=max_title))
 
 
+def placeholder_title(slug: str, locale: str) -> str:
+    """The title of a category nobody described, in the category's language.
+
+    The default category (where articles without ``category:`` go) has a
+    translated name ("General", "Algemeen", ...); any other slug is the
+    author's own word, shown as written (``getting-started`` → "Getting started").
+    """
+    if slug != DEFAULT_CATEGORY:
+        return metadata.title_from_slug(slug)
+    with force_locale(locale):
+        return _("General")
+
+
 def ensure_category(slug: str, locale: str) -> Category:
     """The category, made as a placeholder (title from the slug) if it is unknown,
-    so that articles naming a category nobody described can still be browsed."""
+    so that articles naming a category nobody described can still be browsed.
+
+    A placeholder keeps following :func:`placeholder_title` (e.g. after the
+    translation changed) until a category file describes it."""
     category = find_category(slug, locale)
     if category is None:
-        category = Category(slug=slug, locale=locale, title=metadata.title_from_slug(slug))
+        category = Category(slug=slug, locale=locale, title=placeholder_title(slug, locale))
         session.add(category)
+    elif category.source_hash is None and category.source_path is None:
+        title = placeholder_title(slug, locale)
+        if category.title == metadata.title_from_slug(slug) and category.title != title:
+            category.title = title  # made by an older version, in English
     return category
 
 
