@@ -24,7 +24,7 @@ from portal.content import ImportProblem, SourceFile
 from portal.db import is_postgres, session, utcnow
 from portal.kb import metadata
 from portal.kb.models import (
-    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, Article, ArticleFeedback, ArticleRevision,
+    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, WELCOME_CATEGORY, Article, ArticleFeedback, ArticleRevision,
     ArticleViewDaily, Category,
 )
 from portal.kb.rendering import render_markdown
@@ -70,14 +70,15 @@ def _check_common(slug: str, locale: str, title: str, max_title: int) -> None:
 def placeholder_title(slug: str, locale: str) -> str:
     """The title of a category nobody described, in the category's language.
 
-    The default category (where articles without ``category:`` go) has a
-    translated name ("General", "Algemeen", ...); any other slug is the
-    author's own word, shown as written (``getting-started`` → "Getting started").
+    The categories the portal itself names have translated names: the
+    default one (where articles without ``category:`` go: "General",
+    "Algemeen", ...) and the welcome steps ("Getting started"). Any other slug
+    is the author's own word, shown as written (``billing-faq`` → "Billing faq").
     """
-    if slug != DEFAULT_CATEGORY:
+    if slug not in (DEFAULT_CATEGORY, WELCOME_CATEGORY):
         return metadata.title_from_slug(slug)
     with force_locale(locale):
-        return _("General")
+        return _("General") if slug == DEFAULT_CATEGORY else _("Getting started")
 
 
 def ensure_category(slug: str, locale: str) -> Category:
