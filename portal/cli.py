@@ -29,8 +29,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 
 def _create_app():
     from portal import create_app
+    from portal.config import SiteUrlError
 
-    return create_app()
+    try:
+        return create_app()
+    except SiteUrlError as exc:  # one clear line, for every command
+        raise click.ClickException(str(exc)) from exc
 
 
 class PortalGroup(FlaskGroup):

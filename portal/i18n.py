@@ -2,8 +2,10 @@
 
 Content pages carry their language in the URL (``/nl/articles/...``), which
 makes them stable and shareable. Where a URL has no language (``/``,
-``/search``, ``/welcome``), the language comes from the ``lang`` cookie set by
-the switcher, else from ``Accept-Language``, else the default.
+``/status``, ``/subscriptions/``), the language is that of the page on this
+site the customer came from (``Referer``: a link from ``/nl/...`` stays
+Dutch), else the ``lang`` cookie set by the switcher, else ``Accept-Language``,
+else the default.
 """
 from __future__ import annotations
 
@@ -79,7 +81,9 @@ def select_locale() -> str:
     first_segment = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
     if first_segment in SUPPORTED_LOCALES:
         return first_segment
-    return negotiated_locale()
+    # A page without a language (/subscriptions/, the reply to a form posted
+    # from /nl/status) speaks the language of the page the customer came from.
+    return arriving_locale()
 
 
 def current_lang() -> str:

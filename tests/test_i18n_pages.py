@@ -370,3 +370,14 @@ def test_a_placeholder_category_is_named_in_its_language(app, client, world):
         assert kb.find_category("shipping", "nl").title == "Verzending"  # a described category keeps its title
         assert kb.find_category("general", "en") is None or kb.find_category("general", "en").title == "General"
     assert "Algemeen" in client.get("/nl/categories/general").get_data(as_text=True)
+
+
+def test_pages_without_a_language_answer_in_the_language_of_the_page_before(client):
+    from_dutch = {"Referer": "http://localhost/nl/status", "Accept-Language": "en"}
+    assert '<html lang="nl"' in client.get("/subscriptions/", headers=from_dutch).get_data(as_text=True)
+    assert client.get("/", headers=from_dutch).headers["Location"] == "/nl/"
+    # the switcher on a page without a language: the choice wins (its own page is the referrer)
+    switched = client.get("/language/de?next=/subscriptions/", headers={"Referer": "http://localhost/subscriptions/"})
+    assert switched.headers["Location"] == "/subscriptions/"
+    assert '<html lang="de"' in client.get("/subscriptions/", headers={
+        "Referer": "http://localhost/subscriptions/"}).get_data(as_text=True)
