@@ -77,6 +77,8 @@ def test_links_in_payloads_use_the_address_not_the_request_host(app, client):
     summary = client.get("/api/v2/summary.json", base_url="http://10.0.0.5:8000").get_json()
     assert summary["page"]["url"].startswith("http://portal.test/")
     assert all(i["shortlink"].startswith("http://portal.test/") for i in summary["incidents"])
+    feed = client.get("/status/feed.atom", base_url="http://10.0.0.5:8000").get_data(as_text=True)
+    assert "http://portal.test/status/incidents/" in feed and "10.0.0.5" not in feed
 
 
 # -- end to end: a real server on a non-default port ----------------------------
