@@ -361,12 +361,15 @@ def test_the_status_page_follows_the_language_of_the_page_the_customer_came_from
 
 
 def test_a_placeholder_category_is_named_in_its_language(app, client, world):
+    from flask_babel import force_locale, gettext
+
     from portal.kb import services as kb
 
     with app.app_context():
         assert kb.find_category("general", "nl").title == "Algemeen"
         assert kb.find_category("general", "de").title == "Allgemein"
-        assert kb.find_category("welcome", "pl").title != "Welcome"
+        with force_locale("pl"):
+            assert kb.find_category("welcome", "pl").title == gettext("Getting started") != "Getting started"
         assert kb.find_category("shipping", "nl").title == "Verzending"  # a described category keeps its title
         assert kb.find_category("general", "en") is None or kb.find_category("general", "en").title == "General"
     assert "Algemeen" in client.get("/nl/categories/general").get_data(as_text=True)
