@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config_module.ensure_secret_key(app.config)
+    config_module.resolve_site_url(app.config)
     if app.config.get("PROXY_COUNT"):
         # Behind N reverse proxies: trust X-Forwarded-For/-Proto/-Host from them
         # only, so rate limits and secure cookies see the real client.
@@ -97,7 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=i18n.translation_directory(app),
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -30,8 +30,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 
 def _create_app():
     from portal import create_app
+    from portal.config import SiteUrlError
 
-    return create_app()
+    try:
+        return create_app()
+    except SiteUrlError as exc:  # one clear line, for every command
+        raise click.ClickException(str(exc)) from exc
 
 
 class PortalGroup(FlaskGroup):
@@ -76,10 +80,19 @@ def init_command() -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="Server processes.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
-    """Run the portal on gunicorn, the production WSGI server."""
+    """Run the portal on gunicorn, the production WSGI server.
+
+    Links in e-mails use PORTAL_SITE_URL; without it, an address derived from
+    --host/--port (and a warning when that is not this machine's loopback).
+    """
+    from portal.config import SiteUrlError
     from portal.server import serve
 
-    serve(host=host, port=port, workers=workers, threads=threads)
+    try:
+        serve(host=host, port=port, workers=workers, threads=threads,
+              announce=lambda line: click.echo(line, err=True))
+    except SiteUrlError as exc:  # a malformed PORTAL_SITE_URL
+        raise click.ClickException(str(exc)) from exc
 
 
 def register_commands(group: click.Group) -> None:

@@ -31,6 +31,9 @@ LOCALE_NAMES = {
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: Links when PORTAL_SITE_URL is not set and no server derived one (CLI commands).
+FALLBACK_SITE_URL = "http://localhost:8000"
+
 
 def defaults(data_dir: Path) -> dict:
     """The built-in defaults, relative to the data folder."""
@@ -45,7 +48,10 @@ def defaults(data_dir: Path) -> dict:
         "SITE_LOGO_URL": None,  # e.g. "/static/img/logo.svg"; None shows the name
         "SITE_PRIMARY_COLOR": "#1f5fbf",
         "SITE_ACCENT_COLOR": "#0f7b5f",
-        "SITE_URL": "http://localhost:8000",  # absolute links in e-mails and feeds
+        # The public address (PORTAL_SITE_URL): every absolute link made outside a
+        # request (e-mails, webhooks, worker). None = not set: `portal serve`
+        # derives it from --host/--port, anything else uses FALLBACK_SITE_URL.
+        "SITE_URL": None,
         "TIMEZONE": "Europe/Amsterdam",
         "DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_LOCALE": "en",
@@ -184,3 +190,98 @@ def ensure_secret_key(config: dict) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     config["SECRET_KEY"] = key
+
+
+# -- the public address (SITE_URL) ------------------------------------------------
+
+class SiteUrlError(ValueError):
+    """PORTAL_SITE_URL is not an address links can use."""
+
+
+def normalize_site_url(value: str) -> str:
+    """``https://help.example.com`` from what an operator typed; a clear error otherwise."""
+    from urllib.parse import urlsplit
+
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SiteUrlError(f"PORTAL_SITE_URL must be an absolute http(s) address such as "
+                         f"https://help.example.com, not {value!r}")
+    if parts.path or parts.query or parts.fragment:
+        raise SiteUrlError(f"PORTAL_SITE_URL must be the site's address without a path "
+                         f"(the portal is served from /), not {value!r}")
+    return text
+
+
+#: Where ``portal serve`` notes the address it derived, for CLI commands run beside it.
+SERVED_SITE_URL_FILE = "served_site_url"
+
+
+def resolve_site_url(config: dict) -> None:
+    """Check SITE_URL and note whether it was configured (``SITE_URL_CONFIGURED``).
+
+    Unset, it is the address the last ``portal serve`` on this data folder
+    derived (so ``portal incident create`` in a second terminal sends links to
+    the running server), else :data:`FALLBACK_SITE_URL`.
+    """
+    configured = bool(config.get("SITE_URL"))
+    config["SITE_URL_CONFIGURED"] = configured
+    if configured:
+        config["SITE_URL"] = normalize_site_url(config["SITE_URL"])
+        return
+    served = Path(config["DATA_DIR"]) / SERVED_SITE_URL_FILE
+    try:
+        config["SITE_URL"] = normalize_site_url(served.read_text())
+    except (OSError, SiteUrlError):  # never served, or the note is damaged
+        config["SITE_URL"] = FALLBACK_SITE_URL
+
+
+def note_served_site_url(url: str, data_dir: Path | None = None) -> None:
+    """Remember the address a server derived (see :func:`resolve_site_url`)."""
+    data_dir = Path(data_dir or data_dir_from_environment())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / SERVED_SITE_URL_FILE).write_text(url + "\n")
+
+
+def configured_site_url(data_dir: Path | None = None, environ=None) -> str | None:
+    """SITE_URL as the operator set it (environment, else the instance config.py), or None.
+
+    Read without building the app: ``portal serve`` needs it before forking.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("PORTAL_SITE_URL"):
+        return environ["PORTAL_SITE_URL"]
+    from flask import Config
+
+    data_dir = data_dir or data_dir_from_environment(environ)
+    settings = Config(str(data_dir))
+    settings.from_pyfile(str(Path(data_dir) / "config.py"), silent=True)
+    return settings.get("SITE_URL") or None
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
+def site_url_for_bind(host: str, port: int) -> str:
+    """The address a server bound to ``host:port`` answers on, for links.
+
+    A wildcard bind (0.0.0.0, ::) answers on the machine's name; that is a
+    guess, which is why serving beyond loopback without PORTAL_SITE_URL warns.
+    """
+    import socket
+
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = socket.getfqdn() or "localhost"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}" + ("" if port == 80 else f":{port}")

@@ -2,17 +2,31 @@
 
 Content pages carry their language in the URL (``/nl/articles/...``), which
 makes them stable and shareable. Where a URL has no language (``/``,
-``/search``, ``/welcome``), the language comes from the ``lang`` cookie set by
-the switcher, else from ``Accept-Language``, else the default.
+``/status``, ``/subscriptions/``), the language is that of the page on this
+site the customer came from (``Referer``: a link from ``/nl/...`` stays
+Dutch), else the ``lang`` cookie set by the switcher, else ``Accept-Language``,
+else the default.
 """
 from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from werkzeug.routing import BaseConverter
 
+from portal import catalogs
 from portal.config import LOCALE_NAMES, SUPPORTED_LOCALES
 
 LANG_COOKIE = "lang"
+#: The ``.po`` sources; their ``.mo`` files are build output (see portal.catalogs).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def translation_directory(app: Flask) -> str:
+    """Where Flask-Babel loads catalogs from, compiled now if missing or stale."""
+    fallback = Path(app.config["DATA_DIR"]) / "translations"
+    return str(catalogs.ensure_compiled(TRANSLATIONS_DIR, fallback))
 
 
 class LangConverter(BaseConverter):
@@ -31,6 +45,27 @@ def negotiated_locale() -> str:
     return best or current_app.config.get("DEFAULT_LOCALE", "en")
 
 
+def referring_locale() -> str | None:
+    """The language of the page on this site a link was followed from, if any.
+
+    ``/nl/articles/x`` → ``nl``. Only same-site referrers count (the portal
+    sends ``strict-origin-when-cross-origin``, so they carry their path).
+    """
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    first_segment = parts.path.split("/", 2)[1] if parts.path.startswith("/") else ""
+    return first_segment if first_segment in SUPPORTED_LOCALES else None
+
+
+def arriving_locale() -> str:
+    """For a language-neutral address: the referring page's language, else negotiation."""
+    return referring_locale() or negotiated_locale()
+
+
 def select_locale() -> str:
     """Flask-Babel's locale selector: URL first, then negotiation."""
     lang = getattr(g, "lang", None)
@@ -46,7 +81,9 @@ def select_locale() -> str:
     first_segment = request.path.split("/", 2)[1] if request.path.count("/") >= 1 else ""
     if first_segment in SUPPORTED_LOCALES:
         return first_segment
-    return negotiated_locale()
+    # A page without a language (/subscriptions/, the reply to a form posted
+    # from /nl/status) speaks the language of the page the customer came from.
+    return arriving_locale()
 
 
 def current_lang() -> str:

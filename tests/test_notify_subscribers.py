@@ -218,9 +218,9 @@ def test_status_pages_carry_the_subscribe_form(app, client):
         status.create_component("Payments")
         incident = status.create_incident("Slow checkout", components={shop: "degraded_performance"})
         public_id, shop_id = incident.public_id, shop.id
-    page = client.get("/status").get_data(as_text=True)
+    page = client.get("/en/status").get_data(as_text=True)
     assert 'action="/subscriptions/"' in page and 'name="email"' in page and "Payments" in page
-    follow = client.get(f"/status/incidents/{public_id}").get_data(as_text=True)
+    follow = client.get(f"/en/status/incidents/{public_id}").get_data(as_text=True)
     assert 'action="/subscriptions/"' in follow
     assert f'name="component" value="{shop_id}"' in follow and "Payments" not in follow.split("subscribe")[-1]
     # following the incident subscribes to its components only

@@ -111,8 +111,8 @@ def test_etag_304_and_a_posted_update_shows_at_once(app, client, seeded):
     assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
     again = client.get("/api/v2/summary.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
-    page = client.get("/status")
-    assert client.get("/status", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    page = client.get("/en/status")
+    assert client.get("/en/status", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
     with app.app_context():
         from portal.status import queries
 
@@ -120,7 +120,7 @@ def test_etag_304_and_a_posted_update_shows_at_once(app, client, seeded):
     fresh = client.get("/api/v2/summary.json", headers={"If-None-Match": etag})
     assert fresh.status_code == 200
     assert fresh.json["incidents"][0]["incident_updates"][0]["body"] == "Found the cause"
-    page_after = client.get("/status", headers={"If-None-Match": page.headers["ETag"]})
+    page_after = client.get("/en/status", headers={"If-None-Match": page.headers["ETag"]})
     assert page_after.status_code == 200 and b"Found the cause" in page_after.data
 
 

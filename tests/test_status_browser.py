@@ -48,7 +48,7 @@ def test_status_page_in_a_browser_shows_bars_with_tooltips(app, live_server, pag
     with app.app_context():
         services.create_component("API", "api")
         services.create_incident("API slow", components={"api": "degraded_performance"})
-    page.goto(f"{live_server.url}/status")
+    page.goto(f"{live_server.url}/en/status")
     assert page.locator(".status-headline-text").inner_text().strip() == "Minor service disruption"
     bars = page.locator(".uptime-bar")
     assert bars.count() == 90

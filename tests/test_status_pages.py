@@ -28,7 +28,7 @@ def incident(app):
 
 
 def test_status_page_shows_indicator_components_incident_and_formula(client, incident):
-    response = client.get("/status")
+    response = client.get("/en/status")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Major service outage" in html
@@ -46,26 +46,26 @@ def test_times_are_in_the_configured_zone_with_offset(app, client):
     with app.app_context(), time_machine.travel(datetime(2026, 11, 22, 13, 5, tzinfo=UTC), tick=False):
         found = services.create_incident("Slow", impact="minor", body="x")
         public_id = found.public_id
-    html = client.get(f"/status/incidents/{public_id}").get_data(as_text=True)
+    html = client.get(f"/en/status/incidents/{public_id}").get_data(as_text=True)
     assert "22 Nov 2026, 14:05 CET (UTC+01:00)" in html
     with app.app_context(), time_machine.travel(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), tick=False):
         summer = services.create_incident("Summer", impact="minor", body="x").public_id
-    assert "1 Jul 2026, 14:00 CEST (UTC+02:00)" in client.get(f"/status/incidents/{summer}").get_data(as_text=True)
+    assert "1 Jul 2026, 14:00 CEST (UTC+02:00)" in client.get(f"/en/status/incidents/{summer}").get_data(as_text=True)
 
 
 def test_banner_on_every_page_until_resolved(app, client, incident):
-    for path in ("/status", "/status/history", "/en/no-such-page"):
+    for path in ("/en/status", "/en/status/history", "/en/no-such-page"):
         html = client.get(path).get_data(as_text=True)
         assert 'class="status-banner"' in html and "DHL labels fail" in html, path
     with app.app_context():
         services.resolve(queries.incident_by_public_id(incident))
-    assert 'class="status-banner"' not in client.get("/status/history").get_data(as_text=True)
+    assert 'class="status-banner"' not in client.get("/en/status/history").get_data(as_text=True)
 
 
 def test_banner_costs_one_query_when_nothing_changed(app, client, incident):
     from sqlalchemy import event
 
-    client.get("/status/history")  # warm the per-process cache
+    client.get("/en/status/history")  # warm the per-process cache
     statements = []
     engine = app.extensions["portal.engine"]
 
@@ -116,13 +116,13 @@ def test_incident_page_and_history(app, client, incident):
         services.post_update(found, "identified", "Carrier API changed")
         services.resolve(found, "Fixed")
         services.add_postmortem(found, "## Cause\nA changed API.")
-    html = client.get(f"/status/incidents/{incident}").get_data(as_text=True)
+    html = client.get(f"/en/status/incidents/{incident}").get_data(as_text=True)
     assert html.index("Fixed") < html.index("Carrier API changed")  # newest first
     assert "Postmortem" in html and "A changed API." in html
     assert "Label printing" in html
-    history = client.get("/status/history").get_data(as_text=True)
+    history = client.get("/en/status/history").get_data(as_text=True)
     assert "DHL labels fail" in history and re.search(r"<h2[^>]*>\w+ 20\d\d</h2>", history)
-    assert client.get("/status/incidents/nope").status_code == 404
+    assert client.get("/en/status/incidents/nope").status_code == 404
 
 
 def test_feeds_are_valid_atom_and_rss(app, client, incident):
@@ -182,7 +182,7 @@ def test_operator_opens_updates_resolves_and_schedules_in_the_browser_ui(app, cl
     assert staff_page.status_code == 200 and b"Post an update" in staff_page.data
     client.post(f"/staff/status/incidents/{public_id}/updates",
                 data={"status": "identified", "message": "Driver update broke it"})
-    page = client.get(f"/status/incidents/{public_id}").get_data(as_text=True)
+    page = client.get(f"/en/status/incidents/{public_id}").get_data(as_text=True)
     assert "Driver update broke it" in page
     client.post(f"/staff/status/incidents/{public_id}/resolve", data={"message": "Rolled back"})
     client.post(f"/staff/status/incidents/{public_id}/postmortem", data={"body": "We pin drivers now."})
@@ -200,7 +200,7 @@ def test_operator_opens_updates_resolves_and_schedules_in_the_browser_ui(app, cl
         "name": "Printer agent upgrade", "scheduled_for": "2030-03-01T22:00", "scheduled_until": "2030-03-01T23:00",
         f"component-{labels}": "under_maintenance", "auto_start": "y", "auto_complete": "y"})
     assert scheduled.status_code == 302
-    assert "Printer agent upgrade" in client.get("/status").get_data(as_text=True)
+    assert "Printer agent upgrade" in client.get("/en/status").get_data(as_text=True)
     added = client.post("/staff/status/components", data={
         "kind": "component", "component-name": "Magento import", "component-group": "", "component-position": "3"})
     assert added.status_code == 302
@@ -264,7 +264,7 @@ def test_sample_imports_and_reimports_unchanged(app, runner, client):
     outage = next(i for i in incidents if i["name"] == "Web app and API unavailable")
     assert outage["status"] == "postmortem" and len(outage["incident_updates"]) == 4
     assert outage["resolved_at"].startswith("2026-11-04T10:15")
-    html = client.get("/status/incidents/" + outage["id"]).get_data(as_text=True)
+    html = client.get("/en/status/incidents/" + outage["id"]).get_data(as_text=True)
     assert "What we change" in html
     with app.app_context():
         from portal.status.uptime import daily_uptime

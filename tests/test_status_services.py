@@ -29,6 +29,13 @@ def components(ctx):
     return {"api": api, "web": web}
 
 
+def _upcoming_window_start() -> datetime:
+    """22:00 UTC a few days from now: maintenance tests travel forward from
+    today, never to a fixed date that the components (made now) postdate."""
+    soon = datetime.now(UTC) + timedelta(days=3)
+    return soon.replace(hour=22, minute=0, second=0, microsecond=0)
+
+
 def _periods(component):
     return [(p.status, p.started_at, p.ended_at) for p in db.session.scalars(
         select(ComponentStatusPeriod).where(ComponentStatusPeriod.component_id == component.id)
@@ -106,8 +113,8 @@ def test_every_change_signals_inside_the_transaction_with_notify_choice(componen
 
 def test_maintenance_starts_and_completes_by_itself(components):
     web = components["web"]
-    start = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
-    with time_machine.travel(datetime(2026, 11, 30, 12, 0, tzinfo=UTC), tick=False):
+    start = _upcoming_window_start()
+    with time_machine.travel(start - timedelta(hours=34), tick=False):
         maintenance = services.schedule_maintenance("DB upgrade", start, start + timedelta(hours=1), ["web-app"])
         assert services.tick() == []
         assert [m.public_id for m in queries.upcoming_maintenance()] == [maintenance.public_id]
@@ -127,8 +134,8 @@ def test_maintenance_starts_and_completes_by_itself(components):
 
 
 def test_a_missed_window_starts_and_completes_in_one_tick(components):
-    start = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
-    with time_machine.travel(datetime(2026, 11, 30, tzinfo=UTC), tick=False):
+    start = _upcoming_window_start()
+    with time_machine.travel(start - timedelta(hours=46), tick=False):
         services.schedule_maintenance("Short", start, start + timedelta(minutes=30), ["api"])
     with time_machine.travel(start + timedelta(days=1), tick=False):
         assert [event for _m, event in services.tick()] == ["started", "completed"]
@@ -136,8 +143,8 @@ def test_a_missed_window_starts_and_completes_in_one_tick(components):
 
 
 def test_manual_maintenance_waits_for_the_operator(components):
-    start = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
-    with time_machine.travel(datetime(2026, 11, 30, tzinfo=UTC), tick=False):
+    start = _upcoming_window_start()
+    with time_machine.travel(start - timedelta(hours=46), tick=False):
         maintenance = services.schedule_maintenance("Manual", start, start + timedelta(hours=1), ["api"],
                                                     auto_start=False, auto_complete=False)
     with time_machine.travel(start + timedelta(hours=3), tick=False):
@@ -238,8 +245,8 @@ def test_find_component_by_code_public_id_or_name(components):
 def test_concurrent_ticks_start_a_window_once(app, components):
     import threading
 
-    start = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
-    with time_machine.travel(datetime(2026, 11, 30, tzinfo=UTC), tick=False):
+    start = _upcoming_window_start()
+    with time_machine.travel(start - timedelta(hours=46), tick=False):
         maintenance = services.schedule_maintenance("Race", start, start + timedelta(hours=1), ["api"])
     public_id = maintenance.public_id
     barrier = threading.Barrier(3)

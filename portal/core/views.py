@@ -7,15 +7,16 @@ from sqlalchemy import text
 from portal import db
 from portal.config import SUPPORTED_LOCALES
 from portal.core import favicon
-from portal.i18n import LANG_COOKIE, negotiated_locale
+from portal.i18n import LANG_COOKIE, arriving_locale
 from portal.web import is_safe_redirect
 
 bp = Blueprint("core", __name__)
 
 
 def _to_lang(path: str):
-    """Redirect ``/path?query`` to ``/<lang>/path?query`` for the negotiated language."""
-    target = f"/{negotiated_locale()}{path}"
+    """Redirect ``/path?query`` to ``/<lang>/path?query``: the language of the page
+    the customer came from (the logo on /nl/... leads to /nl/), else negotiated."""
+    target = f"/{arriving_locale()}{path}"
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
     return redirect(target, code=302)

@@ -13,6 +13,7 @@ import os
 from datetime import date
 
 from flask import current_app, g
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,8 +25,8 @@ from portal.db import is_postgres, session, utcnow
 from portal.kb import import_checks, metadata
 from portal.kb.import_checks import IMPORT_AUTHOR
 from portal.kb.models import (
-    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC, Article,
-    ArticleRevision, ArticleViewDaily, Category,
+    ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC,
+    WELCOME_CATEGORY, Article, ArticleRevision, ArticleViewDaily, Category,
 )
 from portal.kb.rendering import MarkdownRefused, render_markdown
 from portal.kb.revisions import article_content, editable_content, latest_revision, revision_content  # noqa: F401
@@ -105,13 +106,34 @@ def _check_common(slug: str, locale: str, title: str, max_title: int) -> None:
         raise ArticleError(_("title is longer than %(max)s characters", max=max_title))
 
 
+def placeholder_title(slug: str, locale: str) -> str:
+    """The title of a category nobody described, in the category's language.
+
+    The categories the portal itself names have translated names: the
+    default one (where articles without ``category:`` go: "General",
+    "Algemeen", ...) and the welcome steps ("Getting started"). Any other slug
+    is the author's own word, shown as written (``billing-faq`` → "Billing faq").
+    """
+    if slug not in (DEFAULT_CATEGORY, WELCOME_CATEGORY):
+        return metadata.title_from_slug(slug)
+    with force_locale(locale):
+        return _("General") if slug == DEFAULT_CATEGORY else _("Getting started")
+
+
 def ensure_category(slug: str, locale: str) -> Category:
     """The category, made as a placeholder (title from the slug) if it is unknown,
-    so that articles naming a category nobody described can still be browsed."""
+    so that articles naming a category nobody described can still be browsed.
+
+    A placeholder keeps following :func:`placeholder_title` (e.g. after the
+    translation changed) until a category file describes it."""
     category = find_category(slug, locale)
     if category is None:
-        category = Category(slug=slug, locale=locale, title=metadata.title_from_slug(slug))
+        category = Category(slug=slug, locale=locale, title=placeholder_title(slug, locale))
         session.add(category)
+    elif category.source_hash is None and category.source_path is None:
+        title = placeholder_title(slug, locale)
+        if category.title == metadata.title_from_slug(slug) and category.title != title:
+            category.title = title  # made by an older version, in English
     return category
 
 

@@ -48,10 +48,10 @@ def _incident_content(incident, update, event: str) -> dict:
     from portal.notify.links import external_url
     from portal.status import display
 
-    incident_url = external_url("status.incident", public_id=incident.public_id)
     content = {}
     for locale in SUPPORTED_LOCALES:
         with in_locale(locale):
+            incident_url = external_url("status.incident", lang=locale, public_id=incident.public_id)
             label = display.status_label(update.status if update is not None else incident.status)
             if incident.is_maintenance:
                 subject = _("[%(site)s] Maintenance %(status)s: %(name)s", site=current_app.config["SITE_NAME"],

@@ -83,7 +83,12 @@ def read_token(token: str, purpose: str) -> LinkClaim:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on ``SITE_URL``, in a request or not (worker, CLI)."""
+    """An absolute URL on ``SITE_URL``, in a request or not (worker, CLI).
+
+    Always the public address, never the host a request came in on: a link in
+    an e-mail or webhook made while staff work on an internal address must
+    still work for customers.
+    """
     if has_request_context():
         path = url_for(endpoint, **values)
     else:
@@ -93,4 +98,5 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def site_url(path: str) -> str:
+    """``path`` (starting with ``/``) on the public address."""
     return current_app.config["SITE_URL"].rstrip("/") + path

@@ -81,7 +81,7 @@ def send_welcome(session: Session, email: str, *, name: str | None = None,
     with in_locale(locale):
         body = render_mail("welcome", name=name, guides=guides, questions=questions,
                            help_url=site_url(f"/{locale}/"), contact_url=site_url(f"/{locale}/contact/"),
-                           status_url=site_url("/status"))
+                           status_url=site_url(f"/{locale}/status"))
         subject = _("Welcome to %(site)s: how to get started", site=current_app.config["SITE_NAME"])
     message = enqueue_email(session, to=address, subject=subject, text=body["text"], html=body["html"],
                             key=key, purpose="welcome")

@@ -8,12 +8,14 @@ from html import escape
 
 from feedgen.feed import FeedGenerator
 from flask_babel import gettext as _
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.db import utcnow
+from portal.i18n import current_lang
+from portal.notify.links import external_url
 from portal.status.display import status_label, status_time
 from portal.status.models import Component, Incident, incident_components
 
@@ -43,7 +45,8 @@ def _timeline_html(incident: Incident) -> str:
 
 def incident_feed(component: Component | None = None) -> FeedGenerator:
     site = current_app.config["SITE_NAME"]
-    page_url = url_for("status.index", _external=True)
+    # links and entry ids on the public address: stable whatever host the reader used
+    page_url = external_url("status.index_any_language")
     feed = FeedGenerator()
     if component is None:
         feed.id(page_url)
@@ -54,13 +57,13 @@ def incident_feed(component: Component | None = None) -> FeedGenerator:
         feed.title(_("%(site)s status: %(component)s", site=site, component=component.name))
         self_endpoint = ("status.component_feed", {"public_id": component.public_id, "kind": "atom"})
     feed.link(href=page_url, rel="alternate")
-    feed.link(href=url_for(self_endpoint[0], _external=True, **self_endpoint[1]), rel="self")
+    feed.link(href=external_url(self_endpoint[0], **self_endpoint[1]), rel="self")
     feed.description(_("Incidents and scheduled maintenance of %(site)s", site=site))
-    feed.language("en")
+    feed.language(current_lang())
     incidents = _incidents(component)
     feed.updated(max((i.updated_at for i in incidents), default=utcnow()))
     for incident in reversed(incidents):  # feedgen prepends: oldest first gives newest on top
-        url = url_for("status.incident", public_id=incident.public_id, _external=True)
+        url = external_url("status.incident_any_language", public_id=incident.public_id)
         entry = feed.add_entry()
         entry.id(url)
         entry.guid(url, permalink=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, url_for
+from flask import current_app
 
+from portal.notify.links import external_url
 from portal.status.display import STATUSPAGE_DESCRIPTIONS, iso_local
 from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate, worst_status
 
@@ -23,7 +24,7 @@ def page(changed_at) -> dict:
     return {
         "id": page_id(),
         "name": current_app.config["SITE_NAME"],
-        "url": url_for("status.index", _external=True),
+        "url": external_url("status.index_any_language"),
         "time_zone": current_app.config.get("TIMEZONE") or "Etc/UTC",
         "updated_at": iso_local(changed_at) or None,
     }
@@ -110,7 +111,7 @@ def incident(item: Incident) -> dict:
         "monitoring_at": iso_local(item.monitoring_at) or None,
         "resolved_at": iso_local(item.resolved_at) or None,
         "impact": item.impact,
-        "shortlink": url_for("status.incident", public_id=item.public_id, _external=True),
+        "shortlink": external_url("status.incident_any_language", public_id=item.public_id),
         "started_at": iso_local(item.started_at or item.created_at),
         "page_id": page_id(),
         "incident_updates": [incident_update(u, item) for u in item.updates],

@@ -78,6 +78,7 @@ def suggest_incidents(query: str, locale: str | None = None, limit: int = 5) -> 
     scored.sort(key=lambda pair: (-pair[0], pair[1].name))
     return [{
         "id": item.public_id, "name": item.name, "status": item.status, "impact": item.impact,
-        "url": url_for("status.incident", public_id=item.public_id, _external=True),
+        "url": (url_for("status.incident", lang=lang, public_id=item.public_id, _external=True) if locale
+                else url_for("status.incident_any_language", public_id=item.public_id, _external=True)),
         "updated_at": item.updated_at.isoformat(),
     } for _points, item in scored[:limit]]

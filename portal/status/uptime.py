@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -139,7 +140,7 @@ def uptime_bars(component_ids) -> dict[int, dict]:
         for name, day in zip(day_names, result.days):
             pct = day.percent
             if pct is not None:
-                text = up_format % {"day": name, "percent": f"{pct:.2f}"}
+                text = up_format % {"day": name, "percent": format_decimal(pct, "0.00")}
             else:
                 text = f"{name}: {maintenance_only if day.level == 'maintenance' else no_data}"
             row.append((day.level, text))

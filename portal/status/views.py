@@ -1,20 +1,25 @@
 """HTTP views of the status domain (thin: they call queries and services).
 
-Public pages live on ``bp`` (``/status...``); the operators' pages are on
-``staff_bp`` (defined in :mod:`portal.status.staff_views`, re-exported here
-because the app's blueprint table names this module).
+Public pages live on ``bp``: the pages people read once per language
+(``/<lang>/status``, ``/<lang>/status/history``, ``/<lang>/status/incidents/<id>``,
+with the language switcher), and language-neutral addresses (``/status...``)
+that redirect to the language of the page the customer came from, else the
+negotiated one; feeds, badge and widget stay language-neutral. The operators'
+pages are on ``staff_bp`` (defined in :mod:`portal.status.staff_views`,
+re-exported here because the app's blueprint table names this module).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
 
 from portal import db
 from portal.db import utcnow
+from portal.i18n import arriving_locale
 from portal.status import feeds, queries
 from portal.status.caching import conditional
 from portal.status.display import HEADLINES, month_label
@@ -35,9 +40,35 @@ def _visible(components: list[Component]) -> list[Component]:
     return [c for c in components if c.showcase and not (c.only_show_if_degraded and c.status == OPERATIONAL)]
 
 
-@bp.get("/status")
+def _in_language(endpoint: str, **values):
+    """302 from a language-neutral address to the page in the customer's language."""
+    target = url_for(endpoint, lang=arriving_locale(), **values)
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    response = redirect(target, code=302)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update(("Accept-Language", "Cookie", "Referer"))
+    return response
+
+
+@bp.get("/status", endpoint="index_any_language")
+def index_any_language():
+    return _in_language("status.index")
+
+
+@bp.get("/status/history", endpoint="history_any_language")
+def history_any_language():
+    return _in_language("status.history")
+
+
+@bp.get("/status/incidents/<public_id>", endpoint="incident_any_language")
+def incident_any_language(public_id: str):
+    return _in_language("status.incident", public_id=public_id)
+
+
+@bp.get("/<lang:lang>/status")
 @conditional(hourly=True)
-def index():
+def index(lang: str):
     state = queries.current_state()
     groups, loose = queries.component_tree()
     sections = [(g, _visible(g.components)) for g in groups]
@@ -54,9 +85,9 @@ def index():
     )
 
 
-@bp.get("/status/history")
+@bp.get("/<lang:lang>/status/history")
 @conditional()
-def history():
+def history(lang: str):
     months: "OrderedDict[str, list]" = OrderedDict()
     for incident in queries.recent_incidents(limit=500):
         moment = incident.scheduled_for if incident.is_maintenance and incident.scheduled_for else incident.created_at
@@ -64,9 +95,9 @@ def history():
     return render_template("status/history.html", months=months)
 
 
-@bp.get("/status/incidents/<public_id>")
+@bp.get("/<lang:lang>/status/incidents/<public_id>")
 @conditional()
-def incident(public_id: str):
+def incident(lang: str, public_id: str):
     found = queries.incident_by_public_id(public_id)
     if found is None:
         abort(404)

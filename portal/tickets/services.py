@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from portal import db
 from portal.db import utcnow
+from portal.notify.links import external_url, site_url
 from portal.notify.services import enqueue_email, enqueue_webhook
 from portal.tickets import analytics, attachments, hours
 from portal.tickets.config import get_config
@@ -181,6 +182,8 @@ def _enqueue_ticket_messages(session: Session, ticket: Ticket, config: TicketsCo
         promise = expectation(config, ticket.is_urgent, now, ticket.locale)
         text = render_template("tickets/email/confirmation.txt", ticket=ticket, promise=promise, site=site,
                                form_title=_form_title(config, ticket.form_slug, ticket.locale),
+                               ticket_url=external_url("tickets.sent", lang=ticket.locale, token=ticket.public_token),
+                               help_url=site_url(f"/{ticket.locale}/"),
                                phone=config.support_phone if ticket.is_urgent and promise["open"] else None)
         subject = _("We received your message (%(reference)s)", reference=ref)
     enqueue_email(session, to=ticket.email, subject=subject, text=text,
