@@ -23,6 +23,7 @@ OPERATION_MODULES = (
     "portal.status.schemas",
     "portal.notify.schemas",
     "portal.tickets.schemas",
+    "portal.insights.schemas",
 )
 
 #: Security requirement names used in :attr:`Operation.auth`.

@@ -97,7 +97,7 @@ def test_robots_txt_points_to_the_sitemap(client):
     ("/en/categories/shipping?page=1", "http://portal.test/en/categories/shipping"),
     ("/en/articles/public-one?utm_source=mail", "http://portal.test/en/articles/public-one"),
     ("/en/search?q=labels", "http://portal.test/en/search"),
-    ("/status", "http://portal.test/status"),
+    ("/en/status", "http://portal.test/en/status"),
     ("/en/contact/", "http://portal.test/en/contact/"),
 ])
 def test_every_page_has_one_canonical_link(client, content, path, canonical):

@@ -24,7 +24,7 @@ def sign_in(page, base, user):
     page.goto(f"{base}/staff/login")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", STAFF_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/staff/login" not in url)
 
 

@@ -27,7 +27,7 @@ def site(app):
 
 
 CUSTOMER_PAGES = ["/en/", "/en/articles/print-labels", "/en/categories/shipping", "/en/search?q=labels",
-                  "/en/contact/", "/en/contact/technical", "/status", "/status/history", "/en/welcome",
+                  "/en/contact/", "/en/contact/technical", "/en/status", "/en/status/history", "/en/welcome",
                   "/subscriptions/", "/staff/login"]
 
 

@@ -47,7 +47,7 @@ def _sign_in(page, live_server, user):
     page.goto(f"{live_server.url}/staff/login")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", STAFF_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/staff/**")
 
 

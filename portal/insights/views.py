@@ -15,6 +15,8 @@ from portal.config import SUPPORTED_LOCALES
 from portal.errors import render_error
 from portal.extensions import csrf, limiter
 from portal.insights import report, services, trends
+from portal.insights.schemas import SearchClick
+from portal.validation import validate
 
 staff_bp = Blueprint("insights_staff", __name__)
 api_bp = Blueprint("insights_api", __name__)
@@ -52,9 +54,10 @@ def index():
 @csrf.exempt
 @limiter.limit(lambda: current_app.config.get("INSIGHTS_CLICK_RATE_LIMIT", "60 per minute;1000 per day"))
 def search_click():
-    payload = request.get_json(silent=True, force=True)
+    # force: a beacon may send its JSON as text/plain (no CORS preflight)
+    click = validate(SearchClick, request.get_json(silent=True, force=True))
     try:
-        services.record_click(payload)
+        services.record_click(click.model_dump())
     except services.ClickError as exc:
         return render_error(400, str(exc))
     return "", 204
