@@ -5,6 +5,8 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; each has its own database and browser.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run install install-test test test-postgres bench-smoke translations clean
 
@@ -34,12 +36,12 @@ run: install
 
 ## Install everything the tests need and run the whole suite (SQLite).
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## The same suite against PostgreSQL (needs a server; see .ci/run).
 test-postgres: install-test
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Benchmarks on tiny sizes: keeps the scripts working (CI runs this).
 bench-smoke: install-test
