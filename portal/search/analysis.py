@@ -3,7 +3,7 @@
 Every language gets the same pipeline, differing only in its stop words and
 Snowball stemmer::
 
-    words -> lower case -> drop stop words -> stem (Snowball, cached) -> fold accents
+    words -> lower case -> drop stop words -> stem (Snowball, per thread, cached) -> fold accents
 
 Stemming runs *before* accent folding because the Snowball algorithms for
 German, Swedish and Polish read the diacritics (``löschen`` -> ``losch``);
@@ -23,6 +23,7 @@ Two more analyzers serve as-you-type search and "did you mean":
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -133,11 +134,44 @@ class SectionTokenizer(Tokenizer):
             offset += len(text)
 
 
+class Stemmer:
+    """Thread-safe, memoized Snowball stemming for one language.
+
+    ``snowballstemmer`` objects keep the word being stemmed in instance state,
+    so one object shared by gthread workers' threads mixes words up (another
+    word's stem, ``IndexError``, ``AssertionError``). Each thread therefore gets
+    its own stemmer (``threading.local``). The memo maps a word to the stem a
+    stemmer computed *for that word* alone, so it can never hold another
+    word's stem; dict reads and writes are atomic, and when the memo is full it
+    is dropped whole (cheaper and simpler than LRU bookkeeping under threads).
+    """
+
+    def __init__(self, lang: str, cache_size: int = _STEM_CACHE_SIZE):
+        self.algorithm = SNOWBALL_ALGORITHMS[lang]
+        self.cache_size = cache_size
+        self._local = threading.local()
+        self._memo: dict[str, str] = {}
+
+    def _thread_stemmer(self):
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._local.stemmer = snowballstemmer.stemmer(self.algorithm)
+        return stemmer
+
+    def __call__(self, word: str) -> str:
+        stem = self._memo.get(word)
+        if stem is None:
+            stem = self._thread_stemmer().stemWord(word)
+            if len(self._memo) >= self.cache_size:
+                self._memo = {}
+            self._memo[word] = stem
+        return stem
+
+
 @lru_cache(maxsize=None)
-def cached_stemmer(lang: str):
-    """One memoized ``stemWord`` per language, shared by every analyzer copy."""
-    stemmer = snowballstemmer.stemmer(SNOWBALL_ALGORITHMS[lang])
-    return lru_cache(maxsize=_STEM_CACHE_SIZE)(stemmer.stemWord)
+def cached_stemmer(lang: str) -> Stemmer:
+    """The one :class:`Stemmer` of ``lang`` (safe to share between threads)."""
+    return Stemmer(lang)
 
 
 class SnowballFilter(Filter):
