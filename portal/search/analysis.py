@@ -206,6 +206,7 @@ class SnowballFilter(Filter):
                 continue
             word = token.text
             token.text = stem(word)
+            token.variant = False
             yield token
             if token.mode == "index":
                 # Also index the stem of the word written without diacritics:
@@ -217,7 +218,35 @@ class SnowballFilter(Filter):
                     variant = stem(plain)
                     if variant.translate(accent_map) != token.text.translate(accent_map):
                         token.text = variant
+                        token.variant = True  # same word again: PairFilter skips it
                         yield token
+
+
+class PairFilter(Filter):
+    """Turns a stream of stems into the pairs of adjacent ones (``"delet account"``).
+
+    Indexed in a field of their own, the pairs give phrase and proximity
+    credit without positions: a query's adjacent words that also stand side
+    by side in an article (stop words between them do not count) match a
+    pair term, BM25-scored like any other (rare pairs weigh more). Each pair
+    keeps the weight of its section (see :class:`SectionTokenizer`).
+    """
+
+    def __eq__(self, other):
+        return isinstance(other, PairFilter)
+
+    def __call__(self, tokens):
+        previous = None
+        previous_boost = 1.0
+        for token in tokens:
+            if token.stopped or getattr(token, "variant", False):
+                continue
+            text, boost = token.text, token.boost
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                token.boost = min(boost, previous_boost)
+                yield token
+            previous, previous_boost = text, boost
 
 
 @lru_cache(maxsize=None)
@@ -230,6 +259,20 @@ def language_analyzer(lang: str):
             | StopFilter(stoplist=stop_words(lang), minsize=1)
             | SnowballFilter(lang)
             | CharsetFilter(accent_map))
+
+
+@lru_cache(maxsize=None)
+def pair_analyzer(lang: str):
+    """The language analyzer's stems, as pairs of adjacent ones (phrase/proximity)."""
+    return language_analyzer(lang) | PairFilter()
+
+
+def pairs(text: str, lang: str) -> list[str]:
+    """The distinct adjacent-stem pairs of ``text`` in ``lang``, in order."""
+    seen: dict[str, None] = {}
+    for token in pair_analyzer(lang)(text):
+        seen.setdefault(token.text, None)
+    return list(seen)
 
 
 @lru_cache(maxsize=None)
@@ -265,9 +308,23 @@ def analyze(text: str, lang: str) -> list[str]:
     return list(seen)
 
 
+def stem_of(word: str, lang: str) -> str | None:
+    """The index term of one lower-cased word in ``lang`` (None for a stop word).
+
+    The same steps as :func:`language_analyzer` for a single word, without the
+    analyzer chain's per-call overhead (long ticket text has hundreds of words).
+    """
+    if not word or word in stop_words(lang):
+        return None
+    return cached_stemmer(lang)(word).translate(accent_map)
+
+
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text`` (as the tokenizer cuts them)."""
-    return [t.text for t in (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter())(text)]
+    return [t.text for t in _word_chain(text)]
+
+
+_word_chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
 
 
 def all_languages() -> tuple[str, ...]:
