@@ -274,6 +274,42 @@ def load(smoke: bool = False, alchemy: bool = True) -> Corpus:
     return Corpus(docs=docs, queries=queries, skipped=skipped, smoke=smoke)
 
 
+#: A pasted stack trace, as customers paste them into tickets (~1,600 characters).
+STACK_TRACE = "\n".join(
+    ["Exception in thread \"main\" java.lang.IllegalStateException: sync failed"]
+    + [f"    at com.example.client.sync.Worker{i}.run(Worker{i}.java:{40 + i})" for i in range(24)]
+    + ["2024-05-01 12:00:01,123 ERROR [pool-1-thread-3] 0x80070005 17/55"])
+GREETINGS = {"en": ("Hello support team,", "Thanks in advance, kind regards, Anna"),
+             "nl": ("Hallo,", "Alvast bedankt, met vriendelijke groet, Anna"),
+             "de": ("Hallo liebes Team,", "Vielen Dank und freundliche Grüße, Anna"),
+             "sv": ("Hej,", "Tack på förhand, vänliga hälsningar, Anna"),
+             "pl": ("Dzień dobry,", "Z góry dziękuję, pozdrawiam, Anna")}
+
+
+def long_tickets(corpus: Corpus, count: int, chars: int = 5_000) -> list[tuple[str, str, str]]:
+    """``(subject, description, locale)`` tickets of about ``chars`` characters each.
+
+    Subject: a whole query; description: a greeting, the query again, a
+    paragraph of another article of the same language (what a customer adds
+    about their setup), a pasted stack trace and a sign-off, cut to ``chars``.
+    """
+    by_locale: dict[str, list[Doc]] = {}
+    for doc in corpus.docs:
+        by_locale.setdefault(doc.locale, []).append(doc)
+    wanted = [q for q in corpus.queries if q.kind == "whole" and q.locale in by_locale]
+    tickets = []
+    for q in _sample(wanted, count, "ticket"):
+        docs = by_locale[q.locale]
+        other = docs[stable_int("ticket-doc", q.text) % len(docs)]
+        hello, bye = GREETINGS.get(q.locale, GREETINGS["en"])
+        context = other.text[: max(0, chars - 2_200)]
+        description = f"{hello}\n\n{q.text}\n\n{context}\n\n{STACK_TRACE}\n\n{bye}"
+        while len(description) < chars:
+            description += "\n" + context[:chars - len(description)]
+        tickets.append((q.text, description[:chars], q.locale))
+    return tickets
+
+
 if __name__ == "__main__":  # a quick look: python bench/corpus.py [--smoke]
     import sys
 

@@ -23,6 +23,7 @@ Two more analyzers serve as-you-type search and "did you mean":
 """
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -77,6 +78,7 @@ TOKEN_PATTERN = r"\w+(?:[.']\w+)*"
 _STEM_CACHE_SIZE = 100_000
 
 
+@lru_cache(maxsize=None)
 def stop_words(lang: str) -> frozenset[str]:
     if lang == "pl":
         return POLISH_STOP_WORDS
@@ -321,10 +323,11 @@ def stem_of(word: str, lang: str) -> str | None:
 
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text`` (as the tokenizer cuts them)."""
-    return [t.text for t in _word_chain(text)]
+    # The tokenizer's own pattern, without its per-token objects (long tickets).
+    return [word.lower() for word in _TOKEN.findall(text)]
 
 
-_word_chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
+_TOKEN = re.compile(TOKEN_PATTERN, re.UNICODE)
 
 
 def all_languages() -> tuple[str, ...]:

@@ -35,16 +35,18 @@ from portal.search import synonyms as synonym_store
 from portal.search.analysis import (
     PREFIX_MAX_CHARS, PREFIX_MIN_CHARS, analyze, fold, stem_of, stop_words, words,
 )
-from portal.search.expansion import corrections, split_compound, split_typed_compound
+from portal.search.expansion import MIN_COMPOUND_CHARS, corrections, split_compound, split_typed_compound
 from portal.search.longtext import MAX_TEXT_CHARS, Part, filler_words, ticket_parts
-from portal.search.schema import ARTICLE_TEXT, LOCALE, PAIRS_TEXT, PREFIX_TEXT, WORDS_TEXT, lang_field
+from portal.search.schema import ARTICLE_TEXT, LOCALE, PAIRS_TEXT, PREFIX_TEXT, TITLE_TEXT, WORDS_TEXT, lang_field
 
 #: Weight of the half-typed last word matched against word beginnings.
-PREFIX_BOOST = 1.5
+PREFIX_BOOST = 1.0
 #: Weight of the half-typed word's own stem (in case it is already whole).
 PARTIAL_STEM_BOOST = 0.5
+#: Weight of a word in the title/questions field (BM25 over those alone), relative to the article text.
+TITLE_FIELD_BOOST = 1.0
 #: Weight of a pair of adjacent words found side by side in an article.
-PAIR_BOOST = 0.5
+PAIR_BOOST = 0.1
 #: Weights of expansions, relative to the word they stand for.
 SYNONYM_BOOST = 0.7
 TYPO_BOOST = 0.7
@@ -55,8 +57,10 @@ MAX_WORD_TERMS = 14
 #: Typos are corrected only in texts of at most this many words (a long
 #: description's unknown words are names and identifiers, not typos).
 MAX_WORDS_FOR_TYPOS = 30
-#: At most this many unknown words are expanded per query (bounded cost).
+#: At most this many words are expanded per query, of them at most
+#: MAX_TYPO_WORDS corrected (a correction walks the vocabulary: bounded cost).
 MAX_EXPANDED_WORDS = 8
+MAX_TYPO_WORDS = 2
 #: A term in more than this share of a language's articles is "common" (see top_documents).
 COMMON_FRACTION = 0.08
 COMMON_MIN_DOCS = 50
@@ -121,6 +125,23 @@ class _Terms:
         return [Term(f, t, boost=b) for (f, t), b in self.boosts.items()]
 
 
+def doc_frequency(searcher, fieldname: str, text: str) -> int:
+    """``searcher.doc_frequency``, remembered for the life of this searcher.
+
+    A ticket asks for a few hundred words' frequencies and the next
+    keystroke for the same ones again; a searcher is replaced whenever the
+    index changes, so its memo can never be stale.
+    """
+    memo = getattr(searcher, "_portal_df_memo", None)
+    if memo is None or len(memo) > 200_000:
+        memo = searcher._portal_df_memo = {}
+    key = (fieldname, text)
+    df = memo.get(key)
+    if df is None:
+        df = memo[key] = searcher.doc_frequency(fieldname, text)
+    return df
+
+
 def _idf(df: int, documents: int) -> float:
     return log(documents / (df + 1)) + 1
 
@@ -161,7 +182,7 @@ def query_terms(searcher, text: str | list[Part], lang: str, *, as_you_type: boo
             sequence.append(stem)
             info = found.get(stem)
             if info is None:
-                info = found[stem] = _Word(stem, reader.doc_frequency(text_field, stem))
+                info = found[stem] = _Word(stem, doc_frequency(searcher, text_field, stem))
             info.count += 1
             info.weight = max(info.weight, part.weight)
             if len(info.spellings) < 3:
@@ -172,31 +193,33 @@ def query_terms(searcher, text: str | list[Part], lang: str, *, as_you_type: boo
     known = sorted((w for w in found.values() if w.df),
                    key=lambda w: -w.weight * _idf(w.df, documents) * (1 + 0.5 * log(w.count)))
     chosen = {w.stem for w in known[:MAX_WORD_TERMS]}
+    title_field = lang_field(TITLE_TEXT, lang)
     for info in known[:MAX_WORD_TERMS]:
         terms.add(text_field, info.stem, info.weight)
+        if TITLE_FIELD_BOOST:
+            terms.add(title_field, info.stem, TITLE_FIELD_BOOST * info.weight)
 
     for sequence, weight in sequences:
         for first, second in zip(sequence, sequence[1:]):
             if first != second and first in chosen and second in chosen:
                 terms.add(pairs_field, f"{first} {second}", PAIR_BOOST * weight)
 
-    _add_synonyms(terms, sequences, lang, text_field, pairs_field, chosen)
-    expanded = 0
+    _add_synonyms(terms, sequences, lang, text_field, pairs_field)
     allow_typos = total_words <= MAX_WORDS_FOR_TYPOS
-    for info in sorted(found.values(), key=lambda w: -w.weight):
-        if expanded >= MAX_EXPANDED_WORDS:
-            break
-        for spelling in sorted(info.spellings):
-            if _expand_word(searcher, terms, spelling, info, lang, allow_typos or info.weight >= 1.0,
-                            text_field, pairs_field, words_field):
-                expanded += 1
-                break
+    candidates = [w for w in found.values() if not w.df or w.stem in chosen]
+    typos_left = MAX_TYPO_WORDS
+    for info in sorted(candidates, key=lambda w: (bool(w.df), -w.weight))[:MAX_EXPANDED_WORDS]:
+        spelling = min(info.spellings)
+        may_correct = typos_left > 0 and (allow_typos or info.weight >= 1.0)
+        if _expand_word(searcher, terms, spelling, info, lang, may_correct,
+                        text_field, pairs_field, words_field) == "corrected":
+            typos_left -= 1
     if partial:
         _add_partial(searcher, terms, partial, lang, found, text_field, words_field)
     return terms.terms()
 
 
-def _add_synonyms(terms: _Terms, sequences, lang, text_field, pairs_field, chosen) -> None:
+def _add_synonyms(terms: _Terms, sequences, lang, text_field, pairs_field) -> None:
     table = _analyzed_synonyms(lang, synonym_store.version())
     if not table:
         return
@@ -205,8 +228,6 @@ def _add_synonyms(terms: _Terms, sequences, lang, text_field, pairs_field, chose
         for start in range(len(sequence)):
             for size in range(1, min(longest, len(sequence) - start) + 1):
                 key = tuple(sequence[start:start + size])
-                if size == 1 and key[0] not in chosen:
-                    continue
                 for equivalent in table.get(key, ()):
                     boost = SYNONYM_BOOST * weight
                     for stem in equivalent:
@@ -216,11 +237,11 @@ def _add_synonyms(terms: _Terms, sequences, lang, text_field, pairs_field, chose
 
 
 def _expand_word(searcher, terms: _Terms, word, info: _Word, lang, allow_typos, text_field, pairs_field,
-                 words_field) -> bool:
-    """Add the compound parts or typo corrections of ``word``; True if anything was added."""
+                 words_field) -> str | None:
+    """Add the compound parts or typo corrections of ``word``: "split", "corrected" or None."""
     reader = searcher.reader()
     unknown = not info.df
-    parts = split_compound(reader, words_field, word, lang)
+    parts = split_compound(reader, words_field, word, lang) if len(word) >= MIN_COMPOUND_CHARS else []
     if parts:
         boost = (COMPOUND_PART_BOOST if unknown else KNOWN_COMPOUND_PART_BOOST) * info.weight
         stems = [s for s in (stem_of(p, lang) for p in parts) if s]
@@ -228,16 +249,25 @@ def _expand_word(searcher, terms: _Terms, word, info: _Word, lang, allow_typos, 
             terms.add(text_field, stem, boost)
         for first, second in zip(stems, stems[1:]):
             terms.add(pairs_field, f"{first} {second}", boost)
-        return True
+        return "split"
     if not unknown or not allow_typos or reader.doc_frequency(words_field, word):
-        return False
-    added = False
-    for rank, correction in enumerate(corrections(searcher, words_field, word)):
+        return None
+    for rank, correction in enumerate(remembered_corrections(searcher, words_field, word)):
         stem = stem_of(correction, lang)
         if stem:
             terms.add(text_field, stem, TYPO_BOOST * info.weight / (rank + 1))
-            added = True
-    return added
+    return "corrected"
+
+
+def remembered_corrections(searcher, fieldname: str, word: str) -> list[str]:
+    """:func:`expansion.corrections`, remembered for the life of this searcher (next keystrokes)."""
+    memo = getattr(searcher, "_portal_typo_memo", None)
+    if memo is None or len(memo) > 10_000:
+        memo = searcher._portal_typo_memo = {}
+    key = (fieldname, word)
+    if key not in memo:
+        memo[key] = corrections(searcher, fieldname, word)
+    return memo[key]
 
 
 def _add_partial(searcher, terms: _Terms, partial: str, lang, found, text_field, words_field) -> None:
@@ -261,7 +291,7 @@ def _add_partial(searcher, terms: _Terms, partial: str, lang, found, text_field,
                 terms.add(text_field, stem, 1.0)
             terms.add(prefix_field, fold(rest), PREFIX_BOOST * 0.8)
         elif len(prefix) >= 4:
-            for rank, near in enumerate(corrections(searcher, prefix_field, prefix)[:1]):
+            for near in remembered_corrections(searcher, prefix_field, prefix)[:1]:
                 terms.add(prefix_field, near, PREFIX_BOOST * TYPO_BOOST)
     if stem and stem not in found:
         terms.add(text_field, stem, PARTIAL_STEM_BOOST)
@@ -323,7 +353,7 @@ def top_documents(searcher, text: str | list[Part], langs, limit: int, *,
         common_df = max(COMMON_MIN_DOCS, documents * COMMON_FRACTION)
         rare, common = [], []
         for term in terms:
-            df = searcher.doc_frequency(term.fieldname, term.text)
+            df = doc_frequency(searcher, term.fieldname, term.text)
             if df:
                 (common if df > common_df else rare).append(term)
         if not rare:

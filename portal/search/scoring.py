@@ -20,7 +20,7 @@ from portal.search.schema import LOCALE
 #: Tuned on the StackFAQ dev questions (MRR@5): long, multi-answer articles
 #: reward a higher K1 (more credit for repeated words) than the usual 1.2.
 DEFAULT_B = 0.75
-DEFAULT_K1 = 3.0
+DEFAULT_K1 = 2.0
 
 
 def language_of_field(fieldname: str) -> str | None:
