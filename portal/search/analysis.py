@@ -78,14 +78,21 @@ TOKEN_PATTERN = r"\w+(?:[.']\w+)*"
 _STEM_CACHE_SIZE = 100_000
 
 
+#: Question words and modal verbs that Whoosh's lists lack ("warum", "måste"):
+#: they say that something is asked, not what.
+EXTRA_STOP_WORDS = {
+    "en": EXTRA_ENGLISH_STOP_WORDS | frozenset("must".split()),
+    "de": frozenset("warum wann woher wohin wer müssen gibt".split()),
+    "nl": frozenset("waarom wanneer welke welk waar moeten kun".split()),
+    "sv": frozenset("måste ska skall finns får gör".split()),
+}
+
+
 @lru_cache(maxsize=None)
 def stop_words(lang: str) -> frozenset[str]:
     if lang == "pl":
         return POLISH_STOP_WORDS
-    words = frozenset(stoplists[lang])
-    if lang == "en":
-        words |= EXTRA_ENGLISH_STOP_WORDS
-    return words
+    return frozenset(stoplists[lang]) | EXTRA_STOP_WORDS.get(lang, frozenset())
 
 
 #: Separates weighted sections in one field value (see :class:`SectionTokenizer`).
