@@ -171,3 +171,25 @@ def test_registered_providers_add_entries(synonym_dir):
         assert synonyms.synonyms_for("en") == {"mail": ["e-mail"]}
     finally:
         synonyms._providers.remove(provider)
+
+
+def test_remembered_frequencies_and_corrections_follow_index_changes(app):
+    add_article(app, title="Printer setup", body="Add a printer.", slug="printer")
+    with app.test_request_context("/"):
+        assert services.suggest("zebrafinch ", locale="en") == []
+        assert services.suggest("zebrafinsh ", locale="en") == []
+    add_article(app, title="Zebrafinch care", body="Feed the birds.", slug="birds")
+    with app.test_request_context("/"):
+        assert slugs(services.suggest("zebrafinch ", locale="en")) == ["birds"]
+        assert slugs(services.suggest("zebrafinsh ", locale="en")) == ["birds"]
+
+
+def test_multi_word_synonyms_match_adjacent_words(app, synonym_dir):
+    add_article(app, title="Turn on MFA", body="Use an app for sign-in codes.", slug="mfa")
+    add_article(app, title="Printer setup", body="Add a printer.", slug="printer")
+    with app.test_request_context("/"):
+        assert services.suggest("two factor authentication ", locale="en") == []
+        (synonym_dir / "en.yaml").write_text("two-factor authentication: [mfa]\n", encoding="utf-8")
+        synonyms.invalidate()
+        assert slugs(services.suggest("two factor authentication ", locale="en")) == ["mfa"]
+        assert services.suggest("authentication factor two ", locale="en") == []  # not side by side
