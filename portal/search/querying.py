@@ -162,7 +162,6 @@ def query_terms(searcher, text: str | list[Part], lang: str, *, as_you_type: boo
     """The weighted terms ``text`` (a query, or a ticket's weighted parts) means in ``lang``."""
     parts = ticket_parts(text) if isinstance(text, str) else list(text)
     parts, partial = typed_parts(parts, as_you_type)
-    reader = searcher.reader()
     text_field, pairs_field = lang_field(ARTICLE_TEXT, lang), lang_field(PAIRS_TEXT, lang)
     words_field = lang_field(WORDS_TEXT, lang)
     documents = max(1, searcher.doc_frequency(LOCALE, lang))
