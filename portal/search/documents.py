@@ -6,7 +6,8 @@ from datetime import timezone
 from portal.search.analysis import all_languages, weighted_sections
 from portal.search.schema import (
     ARTICLE_TEXT, BODY_WEIGHT, CATEGORY, CONTENT, HEADINGS_WEIGHT, ID_FIELD, LOCALE, META_WEIGHT,
-    PAIRS_TEXT, PREFIX_TEXT, QUESTIONS_WEIGHT, SLUG, SUMMARY, TAGS, TITLE, TITLE_TEXT, TITLE_WEIGHT, UPDATED,
+    PAIRS_TEXT, PREFIX_TEXT, QUESTIONS_WEIGHT, SLUG, SUMMARY, TAGS, TITLE, TITLE_PREFIX_TEXT, TITLE_TEXT,
+    TITLE_WEIGHT, UPDATED,
     WORDS_TEXT, lang_field,
 )
 
@@ -74,6 +75,7 @@ def document_for(article) -> dict:
         lang_field(PREFIX_TEXT, lang): sections,
         lang_field(PAIRS_TEXT, lang): sections,
         lang_field(TITLE_TEXT, lang): f"{title}\n{questions}",
+        lang_field(TITLE_PREFIX_TEXT, lang): f"{title}\n{questions}",
         lang_field(WORDS_TEXT, lang): f"{title}\n{questions}\n{headings}\n{summary}\n{tag_text}\n{body}",
     }
 

@@ -37,10 +37,14 @@ from portal.search.analysis import (
 )
 from portal.search.expansion import MIN_COMPOUND_CHARS, corrections, split_compound, split_typed_compound
 from portal.search.longtext import MAX_TEXT_CHARS, Part, filler_words, ticket_parts
-from portal.search.schema import ARTICLE_TEXT, LOCALE, PAIRS_TEXT, PREFIX_TEXT, TITLE_TEXT, WORDS_TEXT, lang_field
+from portal.search.schema import (
+    ARTICLE_TEXT, LOCALE, PAIRS_TEXT, PREFIX_TEXT, TITLE_PREFIX_TEXT, TITLE_TEXT, WORDS_TEXT, lang_field,
+)
 
 #: Weight of the half-typed last word matched against word beginnings.
 PREFIX_BOOST = 1.0
+#: Weight of the half-typed word matched against title/questions word beginnings alone.
+TITLE_PREFIX_BOOST = 0.5
 #: Weight of the half-typed word's own stem (in case it is already whole).
 PARTIAL_STEM_BOOST = 0.5
 #: Weight of a word in the title/questions field (BM25 over those alone), relative to the article text.
@@ -279,6 +283,8 @@ def _add_partial(searcher, terms: _Terms, partial: str, lang, found, text_field,
     stem = stem_of(partial.lower(), lang)
     if reader.doc_frequency(prefix_field, prefix):
         terms.add(prefix_field, prefix, PREFIX_BOOST)
+        if TITLE_PREFIX_BOOST:
+            terms.add(lang_field(TITLE_PREFIX_TEXT, lang), prefix, TITLE_PREFIX_BOOST)
     elif stem and reader.doc_frequency(text_field, stem):
         pass  # a whole word after all, in another form than any article writes it
     else:

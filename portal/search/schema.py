@@ -35,6 +35,7 @@ CONTENT = "content"          # body plain text as written, for highlighted snipp
 ARTICLE_TEXT = "text"        # stemmed title, questions, headings, summary+tags and body, each weighted (*_WEIGHT)
 PREFIX_TEXT = "prefix"       # edge n-grams of the same sections, same weights: the half-typed word
 TITLE_TEXT = "titles"        # stemmed title and questions alone: BM25 normalized by their own (short) length
+TITLE_PREFIX_TEXT = "titleprefix"  # edge n-grams of title and questions alone: the typed word, length-normalized by them
 PAIRS_TEXT = "pairs"         # adjacent stem pairs of the same sections, same weights: phrase/proximity
 WORDS_TEXT = "words"         # unstemmed words of everything: "did you mean" vocabulary
 
@@ -70,6 +71,7 @@ def build_schema() -> Schema:
         fields[lang_field(PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
         fields[lang_field(PAIRS_TEXT, lang)] = TEXT(analyzer=pair_analyzer(lang), phrase=False)
         fields[lang_field(TITLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
+        fields[lang_field(TITLE_PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
         words = TEXT(analyzer=word_analyzer(lang), phrase=False)
         words.scorable = False  # only looked up, never ranked: skip storing field lengths
         fields[lang_field(WORDS_TEXT, lang)] = words
