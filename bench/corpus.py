@@ -31,7 +31,7 @@ import math
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
@@ -40,6 +40,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: ``../shared/data`` relative to the project; ``BENCH_DATA_DIR`` points elsewhere.
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
 ALCHEMY_LOCALES = ("nl", "pl", "sv", "de")
+#: Question/answer dev sets: folder name -> language (articles/*.md + queries-dev.jsonl).
+DEV_SETS = {"stackfaq": "en", "swefaq": "sv", "covid-de": "de"}
+SPLITS = ("tune", "held-out")
 
 #: Smoke sizes: articles per alchemy language, stackfaq articles, queries per set.
 SMOKE = {"alchemy_per_locale": 10, "stackfaq_articles": 15, "queries": 10}
@@ -60,6 +63,7 @@ class Doc:
     title: str
     text: str  # plain text of the body
     path: Path  # the source file (the portal imports files)
+    source: str = "alchemy"  # "alchemy" or a dev set's name (DEV_SETS)
 
     @property
     def key(self) -> str:
@@ -72,7 +76,8 @@ class Query:
     locale: str
     gold: tuple[str, ...]
     kind: str  # "whole" or "half"
-    source: str  # "stackfaq" or "alchemy-nl", ...
+    source: str  # "stackfaq", "swefaq", "covid-de" or "alchemy-nl", ...
+    split: str = "tune"  # "tune" or "held-out" (split_of): tune on one, report both
 
 
 @dataclass
@@ -83,12 +88,14 @@ class Corpus:
     smoke: bool = False
 
     def docs_from(self, source: str) -> list[Doc]:
-        """``"stackfaq"`` or ``"alchemy"`` articles only."""
-        return [d for d in self.docs if (d.path.parent.name == "articles") == (source == "stackfaq")]
+        """The articles of one source: ``"alchemy"`` or a dev set (``"stackfaq"``, ...)."""
+        return [d for d in self.docs if d.source == source]
 
-    def select(self, *, kind: str | None = None, source: str | None = None) -> list[Query]:
+    def select(self, *, kind: str | None = None, source: str | None = None,
+               split: str | None = None) -> list[Query]:
         return [q for q in self.queries
                 if (kind is None or q.kind == kind)
+                and (split is None or q.split == split)
                 and (source is None or q.source == source or q.source.startswith(source + "-"))]
 
     def describe(self) -> str:
@@ -145,6 +152,14 @@ def locale_of(meta: dict, fallback: str) -> str:
 def stable_int(*parts: str) -> int:
     """A hash that is the same in every run (``hash()`` of a str is salted per process)."""
     return int.from_bytes(hashlib.sha1("\x00".join(parts).encode()).digest()[:8], "big")
+
+
+def split_of(gold: tuple[str, ...], source: str) -> str:
+    """``"tune"`` or ``"held-out"``, by a stable hash of the gold article.
+
+    Splitting by article, not by query, keeps every rephrasing of one question
+    on the same side: tuning never sees the held-out half's articles asked."""
+    return SPLITS[stable_int("split", source, min(gold)) % 2]
 
 
 def half_typed(text: str) -> str:
@@ -214,11 +229,31 @@ def load(smoke: bool = False, alchemy: bool = True) -> Corpus:
                 skipped.append((str(path), f"{exc.__class__.__name__}: {exc}"))
         return found
 
-    stack_paths = sorted((root / "stackfaq" / "articles").glob("*.md"))
-    if smoke:
-        stack_paths = stack_paths[: SMOKE["stackfaq_articles"]]
-    stack_docs = read_all(stack_paths, "en")
-    docs.extend(stack_docs)
+    queries: list[Query] = []
+    for name, lang in DEV_SETS.items():
+        folder = root / name
+        if not (folder / "queries-dev.jsonl").is_file():
+            continue
+        paths = sorted((folder / "articles").glob("*.md"))
+        if smoke:
+            paths = paths[: SMOKE["stackfaq_articles"]]
+        found = [replace(doc, source=name) for doc in read_all(paths, lang)]
+        docs.extend(found)
+        known = {d.slug for d in found}
+        rows = []
+        with open(folder / "queries-dev.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    gold = tuple(slug_key(g) for g in row["gold"])
+                    if known.intersection(gold):
+                        rows.append((row["query"].strip(), gold))
+        if smoke:
+            rows = rows[: SMOKE["queries"]]
+        for text, gold in rows:
+            split = split_of(gold, name)
+            queries.append(Query(text, lang, gold, "whole", name, split))
+            queries.append(Query(half_typed(text), lang, gold, "half", name, split))
 
     alchemy_docs: dict[str, list[Doc]] = {}
     if alchemy:
@@ -229,29 +264,50 @@ def load(smoke: bool = False, alchemy: bool = True) -> Corpus:
             alchemy_docs[locale] = read_all(paths, locale)
             docs.extend(alchemy_docs[locale])
 
-    queries: list[Query] = []
-    known = {d.slug for d in stack_docs}
-    stack_queries = []
-    with open(root / "stackfaq" / "queries-dev.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                gold = tuple(row["gold"])
-                if known.intersection(gold):
-                    stack_queries.append((row["query"].strip(), gold))
-    if smoke:
-        stack_queries = stack_queries[: SMOKE["queries"]]
-    for text, gold in stack_queries:
-        queries.append(Query(text, "en", gold, "whole", "stackfaq"))
-        queries.append(Query(half_typed(text), "en", gold, "half", "stackfaq"))
-
     count = SMOKE["queries"] if smoke else FULL_TITLE_QUERIES
     for locale, found in alchemy_docs.items():
         for doc in sorted(_sample(found, count, "title-" + locale), key=lambda d: d.slug):
             text = title_query(doc.title, doc.slug)
-            queries.append(Query(text, locale, (doc.slug,), "whole", f"alchemy-{locale}"))
-            queries.append(Query(half_typed(text), locale, (doc.slug,), "half", f"alchemy-{locale}"))
+            split = split_of((doc.slug,), f"alchemy-{locale}")
+            queries.append(Query(text, locale, (doc.slug,), "whole", f"alchemy-{locale}", split))
+            queries.append(Query(half_typed(text), locale, (doc.slug,), "half", f"alchemy-{locale}", split))
     return Corpus(docs=docs, queries=queries, skipped=skipped, smoke=smoke)
+
+
+#: A pasted stack trace, as customers paste them into tickets (~1,600 characters).
+STACK_TRACE = "\n".join(
+    ["Exception in thread \"main\" java.lang.IllegalStateException: sync failed"]
+    + [f"    at com.example.client.sync.Worker{i}.run(Worker{i}.java:{40 + i})" for i in range(24)]
+    + ["2024-05-01 12:00:01,123 ERROR [pool-1-thread-3] 0x80070005 17/55"])
+GREETINGS = {"en": ("Hello support team,", "Thanks in advance, kind regards, Anna"),
+             "nl": ("Hallo,", "Alvast bedankt, met vriendelijke groet, Anna"),
+             "de": ("Hallo liebes Team,", "Vielen Dank und freundliche Grüße, Anna"),
+             "sv": ("Hej,", "Tack på förhand, vänliga hälsningar, Anna"),
+             "pl": ("Dzień dobry,", "Z góry dziękuję, pozdrawiam, Anna")}
+
+
+def long_tickets(corpus: Corpus, count: int, chars: int = 5_000) -> list[tuple[str, str, str]]:
+    """``(subject, description, locale)`` tickets of about ``chars`` characters each.
+
+    Subject: a whole query; description: a greeting, the query again, a
+    paragraph of another article of the same language (what a customer adds
+    about their setup), a pasted stack trace and a sign-off, cut to ``chars``.
+    """
+    by_locale: dict[str, list[Doc]] = {}
+    for doc in corpus.docs:
+        by_locale.setdefault(doc.locale, []).append(doc)
+    wanted = [q for q in corpus.queries if q.kind == "whole" and q.locale in by_locale]
+    tickets = []
+    for q in _sample(wanted, count, "ticket"):
+        docs = by_locale[q.locale]
+        other = docs[stable_int("ticket-doc", q.text) % len(docs)]
+        hello, bye = GREETINGS.get(q.locale, GREETINGS["en"])
+        context = other.text[: max(0, chars - 2_200)]
+        description = f"{hello}\n\n{q.text}\n\n{context}\n\n{STACK_TRACE}\n\n{bye}"
+        while len(description) < chars:
+            description += "\n" + context[:chars - len(description)]
+        tickets.append((q.text, description[:chars], q.locale))
+    return tickets
 
 
 if __name__ == "__main__":  # a quick look: python bench/corpus.py [--smoke]

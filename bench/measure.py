@@ -22,13 +22,14 @@ from pathlib import Path
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50, p95, p99 and the mean of latencies in milliseconds."""
     if not samples_ms:
-        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "mean": float("nan")}
+        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "mean": float("nan"),
+                "max": float("nan")}
     if len(samples_ms) == 1:
         only = samples_ms[0]
-        return {"n": 1, "p50": only, "p95": only, "p99": only, "mean": only}
+        return {"n": 1, "p50": only, "p95": only, "p99": only, "mean": only, "max": only}
     cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return {"n": len(samples_ms), "p50": cuts[49], "p95": cuts[94], "p99": cuts[98],
-            "mean": statistics.fmean(samples_ms)}
+            "mean": statistics.fmean(samples_ms), "max": max(samples_ms)}
 
 
 def _status_kb(key: str) -> int | None:

@@ -128,6 +128,16 @@ class PortalEngine:
             self.last_ms = (time.perf_counter() - started) * 1000
         return [r["slug"] for r in results]
 
+    def query_ticket(self, subject: str, description: str, locale: str | None, limit: int = 5) -> list[str]:
+        """Suggestions for a ticket's subject and description (the ticket form's call)."""
+        from portal.search import services
+
+        with self.app.test_request_context("/api/v1/suggest"):
+            started = time.perf_counter()
+            results = services.suggest(subject=subject, description=description, locale=locale, limit=limit)
+            self.last_ms = (time.perf_counter() - started) * 1000
+        return [r["slug"] for r in results]
+
     def update(self, doc) -> None:
         """Save one article with a changed title through ``kb.services.save_article``
         (commit, then the index update the commit triggers)."""

@@ -19,7 +19,7 @@ def parcel_articles(app):
     add_article(app, slug="track-parcel", title="Track your parcel",
                 body="Every parcel has a tracking link. The parcel arrived? Then confirm it.")
     add_article(app, slug="lost-parcel", title="Lost shipments",
-                body="If a parcel never arrived after ten days, we send a new one.")
+                body="If your parcel has not arrived after ten days, we send a new one.")
     add_article(app, slug="returns", title="Returns", body="Send items back within 30 days.")
 
 

@@ -54,5 +54,6 @@ def peer_engines() -> dict[str, type]:
     from peers.fts5 import Fts5Engine
     from peers.lunrpy import LunrEngine
     from peers.tantivy_engine import TantivyEngine
+    from peers.whoosh_stock import WhooshStockEngine
 
-    return {"fts5": Fts5Engine, "lunr": LunrEngine, "tantivy": TantivyEngine}
+    return {"fts5": Fts5Engine, "whoosh": WhooshStockEngine, "lunr": LunrEngine, "tantivy": TantivyEngine}

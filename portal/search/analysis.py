@@ -3,7 +3,7 @@
 Every language gets the same pipeline, differing only in its stop words and
 Snowball stemmer::
 
-    words -> lower case -> drop stop words -> stem (Snowball, cached) -> fold accents
+    words -> lower case -> drop stop words -> stem (Snowball, per thread, cached) -> fold accents
 
 Stemming runs *before* accent folding because the Snowball algorithms for
 German, Swedish and Polish read the diacritics (``löschen`` -> ``losch``);
@@ -23,6 +23,8 @@ Two more analyzers serve as-you-type search and "did you mean":
 """
 from __future__ import annotations
 
+import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -76,13 +78,21 @@ TOKEN_PATTERN = r"\w+(?:[.']\w+)*"
 _STEM_CACHE_SIZE = 100_000
 
 
+#: Question words and modal verbs that Whoosh's lists lack ("warum", "måste"):
+#: they say that something is asked, not what.
+EXTRA_STOP_WORDS = {
+    "en": EXTRA_ENGLISH_STOP_WORDS | frozenset("must".split()),
+    "de": frozenset("warum wann woher wohin wer müssen gibt".split()),
+    "nl": frozenset("waarom wanneer welke welk waar moeten kun".split()),
+    "sv": frozenset("måste ska skall finns får gör".split()),
+}
+
+
+@lru_cache(maxsize=None)
 def stop_words(lang: str) -> frozenset[str]:
     if lang == "pl":
         return POLISH_STOP_WORDS
-    words = frozenset(stoplists[lang])
-    if lang == "en":
-        words |= EXTRA_ENGLISH_STOP_WORDS
-    return words
+    return frozenset(stoplists[lang]) | EXTRA_STOP_WORDS.get(lang, frozenset())
 
 
 #: Separates weighted sections in one field value (see :class:`SectionTokenizer`).
@@ -133,11 +143,44 @@ class SectionTokenizer(Tokenizer):
             offset += len(text)
 
 
+class Stemmer:
+    """Thread-safe, memoized Snowball stemming for one language.
+
+    ``snowballstemmer`` objects keep the word being stemmed in instance state,
+    so one object shared by gthread workers' threads mixes words up (another
+    word's stem, ``IndexError``, ``AssertionError``). Each thread therefore gets
+    its own stemmer (``threading.local``). The memo maps a word to the stem a
+    stemmer computed *for that word* alone, so it can never hold another
+    word's stem; dict reads and writes are atomic, and when the memo is full it
+    is dropped whole (cheaper and simpler than LRU bookkeeping under threads).
+    """
+
+    def __init__(self, lang: str, cache_size: int = _STEM_CACHE_SIZE):
+        self.algorithm = SNOWBALL_ALGORITHMS[lang]
+        self.cache_size = cache_size
+        self._local = threading.local()
+        self._memo: dict[str, str] = {}
+
+    def _thread_stemmer(self):
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._local.stemmer = snowballstemmer.stemmer(self.algorithm)
+        return stemmer
+
+    def __call__(self, word: str) -> str:
+        stem = self._memo.get(word)
+        if stem is None:
+            stem = self._thread_stemmer().stemWord(word)
+            if len(self._memo) >= self.cache_size:
+                self._memo = {}
+            self._memo[word] = stem
+        return stem
+
+
 @lru_cache(maxsize=None)
-def cached_stemmer(lang: str):
-    """One memoized ``stemWord`` per language, shared by every analyzer copy."""
-    stemmer = snowballstemmer.stemmer(SNOWBALL_ALGORITHMS[lang])
-    return lru_cache(maxsize=_STEM_CACHE_SIZE)(stemmer.stemWord)
+def cached_stemmer(lang: str) -> Stemmer:
+    """The one :class:`Stemmer` of ``lang`` (safe to share between threads)."""
+    return Stemmer(lang)
 
 
 class SnowballFilter(Filter):
@@ -172,6 +215,7 @@ class SnowballFilter(Filter):
                 continue
             word = token.text
             token.text = stem(word)
+            token.variant = False
             yield token
             if token.mode == "index":
                 # Also index the stem of the word written without diacritics:
@@ -183,7 +227,35 @@ class SnowballFilter(Filter):
                     variant = stem(plain)
                     if variant.translate(accent_map) != token.text.translate(accent_map):
                         token.text = variant
+                        token.variant = True  # same word again: PairFilter skips it
                         yield token
+
+
+class PairFilter(Filter):
+    """Turns a stream of stems into the pairs of adjacent ones (``"delet account"``).
+
+    Indexed in a field of their own, the pairs give phrase and proximity
+    credit without positions: a query's adjacent words that also stand side
+    by side in an article (stop words between them do not count) match a
+    pair term, BM25-scored like any other (rare pairs weigh more). Each pair
+    keeps the weight of its section (see :class:`SectionTokenizer`).
+    """
+
+    def __eq__(self, other):
+        return isinstance(other, PairFilter)
+
+    def __call__(self, tokens):
+        previous = None
+        previous_boost = 1.0
+        for token in tokens:
+            if token.stopped or getattr(token, "variant", False):
+                continue
+            text, boost = token.text, token.boost
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                token.boost = min(boost, previous_boost)
+                yield token
+            previous, previous_boost = text, boost
 
 
 @lru_cache(maxsize=None)
@@ -196,6 +268,20 @@ def language_analyzer(lang: str):
             | StopFilter(stoplist=stop_words(lang), minsize=1)
             | SnowballFilter(lang)
             | CharsetFilter(accent_map))
+
+
+@lru_cache(maxsize=None)
+def pair_analyzer(lang: str):
+    """The language analyzer's stems, as pairs of adjacent ones (phrase/proximity)."""
+    return language_analyzer(lang) | PairFilter()
+
+
+def pairs(text: str, lang: str) -> list[str]:
+    """The distinct adjacent-stem pairs of ``text`` in ``lang``, in order."""
+    seen: dict[str, None] = {}
+    for token in pair_analyzer(lang)(text):
+        seen.setdefault(token.text, None)
+    return list(seen)
 
 
 @lru_cache(maxsize=None)
@@ -231,9 +317,24 @@ def analyze(text: str, lang: str) -> list[str]:
     return list(seen)
 
 
+def stem_of(word: str, lang: str) -> str | None:
+    """The index term of one lower-cased word in ``lang`` (None for a stop word).
+
+    The same steps as :func:`language_analyzer` for a single word, without the
+    analyzer chain's per-call overhead (long ticket text has hundreds of words).
+    """
+    if not word or word in stop_words(lang):
+        return None
+    return cached_stemmer(lang)(word).translate(accent_map)
+
+
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text`` (as the tokenizer cuts them)."""
-    return [t.text for t in (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter())(text)]
+    # The tokenizer's own pattern, without its per-token objects (long tickets).
+    return [word.lower() for word in _TOKEN.findall(text)]
+
+
+_TOKEN = re.compile(TOKEN_PATTERN, re.UNICODE)
 
 
 def all_languages() -> tuple[str, ...]:

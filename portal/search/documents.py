@@ -6,7 +6,9 @@ from datetime import timezone
 from portal.search.analysis import all_languages, weighted_sections
 from portal.search.schema import (
     ARTICLE_TEXT, BODY_WEIGHT, CATEGORY, CONTENT, HEADINGS_WEIGHT, ID_FIELD, LOCALE, META_WEIGHT,
-    PREFIX_TEXT, SLUG, SUMMARY, TAGS, TITLE, TITLE_WEIGHT, UPDATED, WORDS_TEXT, lang_field,
+    PAIRS_TEXT, PREFIX_TEXT, QUESTIONS_WEIGHT, SLUG, SUMMARY, TAGS, TITLE, TITLE_PREFIX_TEXT, TITLE_TEXT,
+    TITLE_WEIGHT, UPDATED,
+    WORDS_TEXT, lang_field,
 )
 
 #: The body is indexed up to this many characters (a pasted log must not stall indexing).
@@ -32,18 +34,33 @@ def _headings_text(headings) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _questions_text(questions) -> str:
+    """The ``questions:`` front matter (a list of strings), one per line."""
+    if isinstance(questions, str):
+        questions = [questions]
+    return "\n".join(str(q).strip() for q in (questions or ()) if str(q).strip())
+
+
 def document_for(article) -> dict:
     """The Whoosh document of one article (any object with Article's attributes).
 
-    Only rendered plain text (``body_text``) is indexed, never markdown.
+    Only rendered plain text (``body_text``) is indexed, never markdown. Title,
+    questions, headings, summary+tags and body go into one value per field as
+    weighted sections (see ``analysis.SectionTokenizer``), so a word counts by
+    where it occurs: the same weights for whole words, word beginnings and
+    word pairs.
     """
     lang = article.locale
     title = article.title or ""
+    questions = _questions_text(getattr(article, "questions", None))
     headings = _headings_text(article.headings)
     tags = [str(t).strip() for t in (article.tags or ()) if str(t).strip()]
     summary = article.summary or ""
     body = (article.body_text or "")[:MAX_BODY_CHARS]
     tag_text = " ".join(tags)
+    sections = weighted_sections(
+        (title, TITLE_WEIGHT), (questions, QUESTIONS_WEIGHT), (headings, HEADINGS_WEIGHT),
+        (f"{summary}\n{tag_text}", META_WEIGHT), (body, BODY_WEIGHT))
     return {
         ID_FIELD: str(article.id),
         SLUG: article.slug,
@@ -54,11 +71,12 @@ def document_for(article) -> dict:
         TITLE: title,
         SUMMARY: summary,
         CONTENT: body,
-        lang_field(ARTICLE_TEXT, lang): weighted_sections(
-            (title, TITLE_WEIGHT), (headings, HEADINGS_WEIGHT),
-            (f"{summary}\n{tag_text}", META_WEIGHT), (body, BODY_WEIGHT)),
-        lang_field(PREFIX_TEXT, lang): f"{title}\n{headings}\n{tag_text}",
-        lang_field(WORDS_TEXT, lang): f"{title}\n{headings}\n{summary}\n{tag_text}\n{body}",
+        lang_field(ARTICLE_TEXT, lang): sections,
+        lang_field(PREFIX_TEXT, lang): sections,
+        lang_field(PAIRS_TEXT, lang): sections,
+        lang_field(TITLE_TEXT, lang): f"{title}\n{questions}",
+        lang_field(TITLE_PREFIX_TEXT, lang): f"{title}\n{questions}",
+        lang_field(WORDS_TEXT, lang): f"{title}\n{questions}\n{headings}\n{summary}\n{tag_text}\n{body}",
     }
 
 
@@ -75,5 +93,6 @@ def article_columns():
     from portal.kb.models import Article
 
     return (Article.id, Article.slug, Article.locale, Article.title, Article.summary,
-            Article.category_slug, Article.tags, Article.status, Article.visibility, Article.body_text,
+            Article.category_slug, Article.tags, Article.questions, Article.status, Article.visibility,
+            Article.body_text,
             Article.headings, Article.updated_at)

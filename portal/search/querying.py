@@ -5,31 +5,74 @@ built directly from analyzed terms (no query parser): a customer's text is a
 question, not a query language, so quotes, ``AND`` or ``field:`` have no
 special meaning, and skipping the parser saves time on every keystroke.
 
-Ranking is BM25 over the weighted sections of ``text_<lang>`` (title words
-weigh most: see ``schema.py``); the terms are OR-ed, so a long question still
-finds its article when only some of its words occur, while articles that
-contain more of them (and rarer ones) score higher.
+What a query is made of (:func:`query_terms`), all OR-ed and BM25-scored over
+the weighted sections of an article (title and ``questions:`` weigh most: see
+``schema.py``), each term boosted by the weight of the text it came from
+(``longtext.py``: subject over description):
+
+* the stems of the customer's words, without greetings and filler; when
+  there are more than :data:`MAX_WORD_TERMS`, the rarest in the index win
+  (an error code or a product name decides, not "problem" or "error");
+* the pairs of adjacent stems (phrase and proximity: ``pairs_<lang>``);
+* the writers' synonyms of those words (``synonyms.py``), weaker;
+* for words the index does not know: the parts of a compound and the
+  indexed words one or two typos away (``expansion.py``), weaker;
+* for the word being typed: its beginning against the word beginnings of the
+  whole article (``prefix_<lang>``, BM25-scored like any word), its stem in
+  case it is already whole, and, when no article has a word beginning so,
+  the closest beginning or a compound's known first part.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
+from math import log
 
 from whoosh.query import NullQuery, Or, Query, Term
 
-from portal.search.analysis import PREFIX_MAX_CHARS, PREFIX_MIN_CHARS, analyze, fold, stop_words, words
-from portal.search.schema import ARTICLE_TEXT, LOCALE, PREFIX_TEXT, WORDS_TEXT, lang_field
+from portal.search import synonyms as synonym_store
+from portal.search.analysis import (
+    PREFIX_MAX_CHARS, PREFIX_MIN_CHARS, analyze, fold, stem_of, stop_words, words,
+)
+from portal.search.expansion import MIN_COMPOUND_CHARS, corrections, split_compound, split_typed_compound
+from portal.search.longtext import MAX_TEXT_CHARS, Part, filler_words, ticket_parts
+from portal.search.schema import (
+    ARTICLE_TEXT, LOCALE, PAIRS_TEXT, PREFIX_TEXT, TITLE_PREFIX_TEXT, TITLE_TEXT, WORDS_TEXT, lang_field,
+)
 
-#: Weight of the half-typed last word matched against title/heading word beginnings.
-PREFIX_BOOST = 1.5
+#: Weight of the half-typed last word matched against word beginnings.
+PREFIX_BOOST = 1.0
+#: Weight of the half-typed word matched against title/questions word beginnings alone.
+TITLE_PREFIX_BOOST = 0.5
+#: Weight of the half-typed word's own stem (in case it is already whole).
+PARTIAL_STEM_BOOST = 0.5
+#: Weight of a word in the title/questions field (BM25 over those alone), relative to the article text.
+TITLE_FIELD_BOOST = 1.0
+#: Weight of a pair of adjacent words found side by side in an article.
+PAIR_BOOST = 0.1
+#: Weights of expansions, relative to the word they stand for.
+SYNONYM_BOOST = 0.7
+TYPO_BOOST = 0.7
+COMPOUND_PART_BOOST = 0.6          # the compound itself is not in the index
+KNOWN_COMPOUND_PART_BOOST = 0.3    # it is, and its parts also say it
+#: At most this many distinct words of a text become query terms (the rarest).
+MAX_WORD_TERMS = 14
+#: Typos are corrected only in texts of at most this many words (a long
+#: description's unknown words are names and identifiers, not typos).
+MAX_WORDS_FOR_TYPOS = 30
+#: At most this many words are expanded per query, of them at most
+#: MAX_TYPO_WORDS corrected (a correction walks the vocabulary: bounded cost).
+MAX_EXPANDED_WORDS = 8
+MAX_TYPO_WORDS = 2
 #: A term in more than this share of a language's articles is "common" (see top_documents).
 COMMON_FRACTION = 0.08
 COMMON_MIN_DOCS = 50
 #: Candidates rare terms pick for common terms to re-score: limit * POOL_FACTOR, at least MIN_POOL.
 POOL_FACTOR = 10
 MIN_POOL = 50
-#: Longest query we analyze; the rest of a pasted essay adds nothing but time.
-MAX_QUERY_CHARS = 200
+#: Longest query we analyze; beyond it the beginning is used (see longtext.py).
+MAX_QUERY_CHARS = MAX_TEXT_CHARS
 
 _ENDS_MID_WORD = re.compile(r"\w$")
 _LAST_WORD = re.compile(r"(\w+)$")
@@ -37,7 +80,7 @@ _LAST_WORD = re.compile(r"(\w+)$")
 
 def normalize(text: str) -> str:
     """Collapse whitespace and cut to :data:`MAX_QUERY_CHARS`."""
-    return " ".join((text or "").split())[:MAX_QUERY_CHARS]
+    return " ".join((text or "")[:MAX_QUERY_CHARS * 2].split())[:MAX_QUERY_CHARS]
 
 
 def split_typed(text: str) -> tuple[str, str | None]:
@@ -52,26 +95,212 @@ def split_typed(text: str) -> tuple[str, str | None]:
     return text[:match.start()], match.group(1)
 
 
-def query_terms(text: str, lang: str, *, as_you_type: bool = False) -> list[Term]:
-    """The weighted terms ``text`` means in ``lang``'s fields.
+def typed_parts(parts: list[Part], as_you_type: bool) -> tuple[list[Part], str | None]:
+    """Split the word being typed off the last part (the field the customer is in)."""
+    if not as_you_type or not parts:
+        return parts, None
+    complete, partial = split_typed(parts[-1].text)
+    return [*parts[:-1], Part(complete, parts[-1].weight)], partial
 
-    With ``as_you_type`` the last word may be cut mid-word: it matches the
-    beginnings of title/heading/tag words (edge n-grams) and, in case it is
-    already whole, its stem (at half weight).
+
+@dataclass
+class _Word:
+    """One distinct stem of the customer's text."""
+
+    stem: str
+    df: int
+    weight: float = 0.0
+    count: int = 0
+    spellings: set[str] = field(default_factory=set)
+
+
+class _Terms:
+    """Weighted terms, each (field, text) once at its highest weight."""
+
+    def __init__(self) -> None:
+        self.boosts: dict[tuple[str, str], float] = {}
+
+    def add(self, fieldname: str, text: str, boost: float) -> None:
+        key = (fieldname, text)
+        if boost > self.boosts.get(key, 0.0):
+            self.boosts[key] = boost
+
+    def terms(self) -> list[Term]:
+        return [Term(f, t, boost=b) for (f, t), b in self.boosts.items()]
+
+
+def doc_frequency(searcher, fieldname: str, text: str) -> int:
+    """``searcher.doc_frequency``, remembered for the life of this searcher.
+
+    A ticket asks for a few hundred words' frequencies and the next
+    keystroke for the same ones again; a searcher is replaced whenever the
+    index changes, so its memo can never be stale.
     """
-    if as_you_type:
-        complete, partial = split_typed(text)
-    else:
-        complete, partial = text, None
-    field = lang_field(ARTICLE_TEXT, lang)
-    stems = analyze(complete, lang)
-    terms = [Term(field, stem) for stem in stems]
+    memo = getattr(searcher, "_portal_df_memo", None)
+    if memo is None or len(memo) > 200_000:
+        memo = searcher._portal_df_memo = {}
+    key = (fieldname, text)
+    df = memo.get(key)
+    if df is None:
+        df = memo[key] = searcher.doc_frequency(fieldname, text)
+    return df
+
+
+def _idf(df: int, documents: int) -> float:
+    return log(documents / (df + 1)) + 1
+
+
+@lru_cache(maxsize=16)
+def _analyzed_synonyms(lang: str, _version: int) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """The writers' synonyms of ``lang`` as stem sequences (cached per synonyms version)."""
+    analyzed: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for key, equivalents in synonym_store.synonyms_for(lang).items():
+        stems = tuple(analyze(key, lang))
+        if stems:
+            found = analyzed.setdefault(stems, [])
+            found.extend(s for s in (tuple(analyze(e, lang)) for e in equivalents) if s and s != stems)
+    return analyzed
+
+
+def query_terms(searcher, text: str | list[Part], lang: str, *, as_you_type: bool = False) -> list[Term]:
+    """The weighted terms ``text`` (a query, or a ticket's weighted parts) means in ``lang``."""
+    parts = ticket_parts(text) if isinstance(text, str) else list(text)
+    parts, partial = typed_parts(parts, as_you_type)
+    text_field, pairs_field = lang_field(ARTICLE_TEXT, lang), lang_field(PAIRS_TEXT, lang)
+    words_field = lang_field(WORDS_TEXT, lang)
+    documents = max(1, searcher.doc_frequency(LOCALE, lang))
+    fillers = filler_words(lang)
+    found: dict[str, _Word] = {}
+    sequences: list[tuple[list[str], float]] = []
+    total_words = 0
+    for part in parts:
+        sequence = []
+        for word in words(part.text):
+            total_words += 1
+            if word in fillers:
+                continue
+            stem = stem_of(word, lang)
+            if stem is None:
+                continue
+            sequence.append(stem)
+            info = found.get(stem)
+            if info is None:
+                info = found[stem] = _Word(stem, doc_frequency(searcher, text_field, stem))
+            info.count += 1
+            info.weight = max(info.weight, part.weight)
+            if len(info.spellings) < 3:
+                info.spellings.add(word)
+        sequences.append((sequence, part.weight))
+
+    terms = _Terms()
+    known = sorted((w for w in found.values() if w.df),
+                   key=lambda w: -w.weight * _idf(w.df, documents) * (1 + 0.5 * log(w.count)))
+    chosen = {w.stem for w in known[:MAX_WORD_TERMS]}
+    title_field = lang_field(TITLE_TEXT, lang)
+    for info in known[:MAX_WORD_TERMS]:
+        terms.add(text_field, info.stem, info.weight)
+        if TITLE_FIELD_BOOST:
+            terms.add(title_field, info.stem, TITLE_FIELD_BOOST * info.weight)
+
+    for sequence, weight in sequences:
+        for first, second in zip(sequence, sequence[1:]):
+            if first != second and first in chosen and second in chosen:
+                terms.add(pairs_field, f"{first} {second}", PAIR_BOOST * weight)
+
+    _add_synonyms(terms, sequences, lang, text_field, pairs_field)
+    allow_typos = total_words <= MAX_WORDS_FOR_TYPOS
+    candidates = [w for w in found.values() if not w.df or w.stem in chosen]
+    typos_left = MAX_TYPO_WORDS
+    for info in sorted(candidates, key=lambda w: (bool(w.df), -w.weight))[:MAX_EXPANDED_WORDS]:
+        spelling = min(info.spellings)
+        may_correct = typos_left > 0 and (allow_typos or info.weight >= 1.0)
+        if _expand_word(searcher, terms, spelling, info, lang, may_correct,
+                        text_field, pairs_field, words_field) == "corrected":
+            typos_left -= 1
     if partial:
-        folded = fold(partial)
-        if len(folded) >= PREFIX_MIN_CHARS:
-            terms.append(Term(lang_field(PREFIX_TEXT, lang), folded[:PREFIX_MAX_CHARS], boost=PREFIX_BOOST))
-        terms.extend(Term(field, stem, boost=0.5) for stem in analyze(partial, lang) if stem not in stems)
-    return terms
+        _add_partial(searcher, terms, partial, lang, found, text_field, words_field)
+    return terms.terms()
+
+
+def _add_synonyms(terms: _Terms, sequences, lang, text_field, pairs_field) -> None:
+    synonym_store.synonyms_for(lang)  # rechecks files and other processes' edits: may change version()
+    table = _analyzed_synonyms(lang, synonym_store.version())
+    if not table:
+        return
+    longest = max(len(key) for key in table)
+    for sequence, weight in sequences:
+        for start in range(len(sequence)):
+            for size in range(1, min(longest, len(sequence) - start) + 1):
+                key = tuple(sequence[start:start + size])
+                for equivalent in table.get(key, ()):
+                    boost = SYNONYM_BOOST * weight
+                    for stem in equivalent:
+                        terms.add(text_field, stem, boost)
+                    for first, second in zip(equivalent, equivalent[1:]):
+                        terms.add(pairs_field, f"{first} {second}", PAIR_BOOST * boost)
+
+
+def _expand_word(searcher, terms: _Terms, word, info: _Word, lang, allow_typos, text_field, pairs_field,
+                 words_field) -> str | None:
+    """Add the compound parts or typo corrections of ``word``: "split", "corrected" or None."""
+    reader = searcher.reader()
+    unknown = not info.df
+    parts = split_compound(reader, words_field, word, lang) if len(word) >= MIN_COMPOUND_CHARS else []
+    if parts:
+        boost = (COMPOUND_PART_BOOST if unknown else KNOWN_COMPOUND_PART_BOOST) * info.weight
+        stems = [s for s in (stem_of(p, lang) for p in parts) if s]
+        for stem in stems:
+            terms.add(text_field, stem, boost)
+        for first, second in zip(stems, stems[1:]):
+            terms.add(pairs_field, f"{first} {second}", boost)
+        return "split"
+    if not unknown or not allow_typos or reader.doc_frequency(words_field, word):
+        return None
+    for rank, correction in enumerate(remembered_corrections(searcher, words_field, word)):
+        stem = stem_of(correction, lang)
+        if stem:
+            terms.add(text_field, stem, TYPO_BOOST * info.weight / (rank + 1))
+    return "corrected"
+
+
+def remembered_corrections(searcher, fieldname: str, word: str) -> list[str]:
+    """:func:`expansion.corrections`, remembered for the life of this searcher (next keystrokes)."""
+    memo = getattr(searcher, "_portal_typo_memo", None)
+    if memo is None or len(memo) > 10_000:
+        memo = searcher._portal_typo_memo = {}
+    key = (fieldname, word)
+    if key not in memo:
+        memo[key] = corrections(searcher, fieldname, word)
+    return memo[key]
+
+
+def _add_partial(searcher, terms: _Terms, partial: str, lang, found, text_field, words_field) -> None:
+    folded = fold(partial)
+    if len(folded) < PREFIX_MIN_CHARS:
+        return
+    reader = searcher.reader()
+    prefix_field = lang_field(PREFIX_TEXT, lang)
+    prefix = folded[:PREFIX_MAX_CHARS]
+    stem = stem_of(partial.lower(), lang)
+    if reader.doc_frequency(prefix_field, prefix):
+        terms.add(prefix_field, prefix, PREFIX_BOOST)
+        if TITLE_PREFIX_BOOST:
+            terms.add(lang_field(TITLE_PREFIX_TEXT, lang), prefix, TITLE_PREFIX_BOOST)
+    elif stem and reader.doc_frequency(text_field, stem):
+        pass  # a whole word after all, in another form than any article writes it
+    else:
+        compound = split_typed_compound(reader, words_field, prefix_field, partial.lower(), lang)
+        if compound:
+            head, rest = compound
+            stem = stem_of(head, lang)
+            if stem:
+                terms.add(text_field, stem, 1.0)
+            terms.add(prefix_field, fold(rest), PREFIX_BOOST * 0.8)
+        elif len(prefix) >= 4:
+            for near in remembered_corrections(searcher, prefix_field, prefix)[:1]:
+                terms.add(prefix_field, near, PREFIX_BOOST * TYPO_BOOST)
+    if stem and stem not in found:
+        terms.add(text_field, stem, PARTIAL_STEM_BOOST)
 
 
 @lru_cache(maxsize=8)
@@ -97,13 +326,14 @@ def without_any_stop_words(text: str, langs, *, as_you_type: bool = True) -> str
     return " ".join(kept) + (" " + partial if partial else " ")
 
 
-def article_query(text: str, lang: str, *, as_you_type: bool = False) -> Query:
+def article_query(searcher, text: str, lang: str, *, as_you_type: bool = False) -> Query:
     """The Whoosh query for ``text`` in ``lang`` (NullQuery if no word is left)."""
-    terms = query_terms(text, lang, as_you_type=as_you_type)
+    terms = query_terms(searcher, text, lang, as_you_type=as_you_type)
     return Or(terms) if terms else NullQuery
 
 
-def top_documents(searcher, text: str, langs, limit: int, *, as_you_type: bool = False) -> list[tuple[float, int]]:
+def top_documents(searcher, text: str | list[Part], langs, limit: int, *,
+                  as_you_type: bool = False) -> list[tuple[float, int]]:
     """``(score, docnum)`` of the best ``limit`` documents, best first (for suggest).
 
     The same BM25 ranking as :func:`article_query`, computed faster: Whoosh's
@@ -116,16 +346,20 @@ def top_documents(searcher, text: str, langs, limit: int, *, as_you_type: bool =
     """
     scored: list[tuple[float, int]] = []
     if len(langs) > 1:
-        text = without_any_stop_words(text, langs, as_you_type=as_you_type)
+        if isinstance(text, str):
+            text = without_any_stop_words(text, langs, as_you_type=as_you_type)
+        else:
+            text = [Part(without_any_stop_words(p.text, langs, as_you_type=as_you_type and i == len(text) - 1),
+                         p.weight) for i, p in enumerate(text)]
     for lang in langs:
-        terms = query_terms(text, lang, as_you_type=as_you_type)
+        terms = query_terms(searcher, text, lang, as_you_type=as_you_type)
         if not terms:
             continue
         documents = max(1, searcher.doc_frequency(LOCALE, lang))
         common_df = max(COMMON_MIN_DOCS, documents * COMMON_FRACTION)
         rare, common = [], []
         for term in terms:
-            df = searcher.doc_frequency(term.fieldname, term.text)
+            df = doc_frequency(searcher, term.fieldname, term.text)
             if df:
                 (common if df > common_df else rare).append(term)
         if not rare:

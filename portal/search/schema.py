@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from portal.search.analysis import all_languages, language_analyzer, prefix_analyzer, word_analyzer
+from portal.search.analysis import all_languages, language_analyzer, pair_analyzer, prefix_analyzer, word_analyzer
 
 # -- language-neutral fields -------------------------------------------------
 ID_FIELD = "id"              # Article.id as text; unique key for update/delete; column for check()
@@ -32,12 +32,16 @@ SUMMARY = "summary"          # the summary as written, for display (stored only)
 CONTENT = "content"          # body plain text as written, for highlighted snippets (stored only)
 
 # -- per-language fields: "<kind>_<lang>", filled only for the article's language
-ARTICLE_TEXT = "text"        # stemmed title, headings, summary+tags and body, each weighted (the *_WEIGHT constants)
-PREFIX_TEXT = "prefix"       # edge n-grams of title, headings and tags: as-you-type matching
+ARTICLE_TEXT = "text"        # stemmed title, questions, headings, summary+tags and body, each weighted (*_WEIGHT)
+PREFIX_TEXT = "prefix"       # edge n-grams of the same sections, same weights: the half-typed word
+TITLE_TEXT = "titles"        # stemmed title and questions alone: BM25 normalized by their own (short) length
+TITLE_PREFIX_TEXT = "titleprefix"  # edge n-grams of title and questions alone: the typed word, length-normalized by them
+PAIRS_TEXT = "pairs"         # adjacent stem pairs of the same sections, same weights: phrase/proximity
 WORDS_TEXT = "words"         # unstemmed words of everything: "did you mean" vocabulary
 
 #: Weight of a word by where it occurs in the article (BM25F field weights).
 TITLE_WEIGHT = 5.0
+QUESTIONS_WEIGHT = 4.0       # front matter ``questions:``: other ways customers ask it
 HEADINGS_WEIGHT = 2.0
 META_WEIGHT = 1.5            # summary and tags
 BODY_WEIGHT = 1.0
@@ -61,10 +65,13 @@ def build_schema() -> Schema:
         CONTENT: STORED(),
     }
     for lang in all_languages():
-        # phrase=False: no positions; suggest and search never run phrase
-        # queries, and frequency-only postings are smaller and faster to read.
+        # phrase=False: no positions; phrases are scored through the pairs
+        # field, and frequency-only postings are smaller and faster to read.
         fields[lang_field(ARTICLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
         fields[lang_field(PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
+        fields[lang_field(PAIRS_TEXT, lang)] = TEXT(analyzer=pair_analyzer(lang), phrase=False)
+        fields[lang_field(TITLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
+        fields[lang_field(TITLE_PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
         words = TEXT(analyzer=word_analyzer(lang), phrase=False)
         words.scorable = False  # only looked up, never ranked: skip storing field lengths
         fields[lang_field(WORDS_TEXT, lang)] = words

@@ -20,6 +20,7 @@ from whoosh.query import NullQuery, Term
 from portal.db import session, utcnow
 from portal.search.analysis import all_languages
 from portal.search.index import CheckReport, RebuildReport, SearchIndex
+from portal.search.longtext import ticket_parts
 from portal.search.models import MAX_QUERY_CHARS as MAX_LOGGED_CHARS
 from portal.search.models import NoResultQuery
 from portal.search.querying import (
@@ -72,21 +73,28 @@ def _plain_snippet(fields: dict) -> str:
 
 # -- as-you-type -------------------------------------------------------------
 
-def suggest(query: str, locale: str | None = None, limit: int = 5) -> list[dict]:
+def suggest(query: str | None = None, locale: str | None = None, limit: int = 5, *,
+            subject: str | None = None, description: str | None = None) -> list[dict]:
     """The best articles for text being typed (the last word may be cut mid-word).
+
+    Either a ``query`` (a search box) or a ticket's ``subject`` and
+    ``description`` (the ticket form; the subject weighs more, greetings and
+    pasted stack traces little, rare words most: see ``longtext.py``); any
+    length, beyond ``longtext.MAX_TEXT_CHARS`` per part the beginning is used.
+    The word being typed is the end of the last part given.
 
     Returns dicts ``slug, title, url, snippet, score, locale``, best first;
     ``locale=None`` searches every language.
     """
     _check_locale(locale)
-    text = normalize(query)
     limit = max(1, min(int(limit), MAX_SUGGEST_LIMIT))
-    if not text:
+    parts = ticket_parts(query, subject, description)
+    if not any(part.text.strip() for part in parts):
         return []
     langs = (locale,) if locale else all_languages()
     searcher = get_index().searcher()
     found = []
-    for score, docnum in top_documents(searcher, text, langs, limit, as_you_type=True):
+    for score, docnum in top_documents(searcher, parts, langs, limit, as_you_type=True):
         fields = searcher.stored_fields(docnum)
         found.append({
             "slug": fields[SLUG],
@@ -144,7 +152,7 @@ def search(query: str, locale: str, page: int = 1, per_page: int = 10, category:
     if not text:
         return result
     searcher = get_index().searcher()
-    whoosh_query = article_query(text, locale)
+    whoosh_query = article_query(searcher, text, locale)
     if whoosh_query is not NullQuery:
         # Not searcher.search_page(filter=...): Whoosh counts a filtered search's
         # total before filtering ("24 articles found, page 1 of 3" with one match),
@@ -174,7 +182,8 @@ def search(query: str, locale: str, page: int = 1, per_page: int = 10, category:
             if other == locale:
                 continue
             # the page language's stop words must not count as rare words of another
-            other_query = article_query(without_any_stop_words(text, (locale, other), as_you_type=False), other)
+            other_query = article_query(
+                searcher, without_any_stop_words(text, (locale, other), as_you_type=False), other)
             if other_query is not NullQuery:
                 count = len(searcher.search(other_query, limit=1, optimize=False))
                 if count:

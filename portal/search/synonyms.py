@@ -3,15 +3,27 @@
 Two sources, merged by :func:`synonyms_for`:
 
 * files ``<SEARCH_SYNONYMS_DIR>/<locale>.yaml`` (``synonyms/`` in the repo),
-  reviewed like any content; read-only on the staff page. Each entry is a
-  group, as a list or a comma-separated line::
+  reviewed like any content; read-only on the staff page. The file is either
+  a list of groups, each a list or a comma-separated line (every word of a
+  group finds the others)::
 
       - [invoice, bill, receipt]
       - parcel, package
 
-* groups writers add on ``/staff/search/synonyms`` (:class:`SynonymGroup`).
+  or a mapping of one-way entries (``laptop`` also finds ``notebook``, not
+  the other way round)::
 
-``synonyms_for(locale)`` maps each word to the other words of its groups.
+      laptop: [notebook]
+      two-factor authentication: [mfa]
+
+* groups writers add on ``/staff/search/synonyms`` (:class:`SynonymGroup`),
+  and entries of any provider registered with :func:`register_provider`.
+
+``synonyms_for(locale)`` maps each word (or short phrase) to its equivalents;
+the query builder (``querying.py``) matches keys against the customer's words
+by their stems and adds the equivalents at a lower weight than what the
+customer typed, keyed by :func:`version` so it drops what it derived from
+older entries.
 It is cached per process; the cache is checked against the files' mtimes and
 one row of ``search_setting_versions`` (bumped on every staff edit), so an
 edit in one server process is seen by the others within
@@ -24,6 +36,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml
 from flask import current_app
@@ -44,6 +57,9 @@ MAX_WORDS_PER_GROUP = 20
 MAX_WORD_CHARS = 64
 MAX_FILE_BYTES = 1_000_000
 
+#: ``provider(locale) -> {word: [equivalents]}``: another source of entries.
+Provider = Callable[[str], dict[str, list[str]]]
+
 
 class SynonymError(ValueError):
     """A group a writer typed that cannot be saved; the message says why."""
@@ -55,18 +71,38 @@ class FileSynonyms:
 
     path: Path
     groups: list[list[str]] = field(default_factory=list)
+    #: One-way entries of a mapping file: word -> its equivalents.
+    one_way: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
 _lock = threading.Lock()
 #: (database, folder, locale) -> (checked_at, (db_version, file_mtime), mapping)
 _cache: dict[tuple, tuple[float, tuple, dict[str, list[str]]]] = {}
+_providers: list[Provider] = []
+#: Bumped whenever this process's entries may have changed (see :func:`version`).
+_version = 0
 
 
 def invalidate() -> None:
     """Forget this process's synonyms (the others see the version change)."""
+    global _version
     with _lock:
         _cache.clear()
+        _version += 1
+
+
+def version() -> int:
+    """Changes whenever :func:`synonyms_for` may answer differently in this process."""
+    return _version
+
+
+def register_provider(provider: Provider) -> None:
+    """Add a source of entries (``provider(locale) -> {word: [equivalents]}``)."""
+    with _lock:
+        if provider not in _providers:
+            _providers.append(provider)
+    invalidate()
 
 
 # -- reading -----------------------------------------------------------------
@@ -101,8 +137,24 @@ def read_file(locale: str) -> FileSynonyms:
         return result
     if data is None:
         return result
+    if isinstance(data, dict):
+        for word, equivalents in data.items():
+            key = " ".join(str(word).lower().split()) if isinstance(word, (str, int, float)) else ""
+            if isinstance(equivalents, (str, int, float)):
+                equivalents = [equivalents]
+            if not key or not isinstance(equivalents, list) \
+                    or not all(isinstance(other, (str, int, float)) for other in equivalents):
+                result.errors.append(f"{path.name}, {word!r}: expected a list of words")
+                continue
+            try:
+                words = check_words(parse_words(",".join([key, *map(str, equivalents)])))
+            except SynonymError as error:
+                result.errors.append(f"{path.name}, {word!r}: {error}")
+                continue
+            result.one_way[key] = words[1:]
+        return result
     if not isinstance(data, list):
-        result.errors.append(f"{path.name}: expected a list of groups")
+        result.errors.append(f"{path.name}: expected a list of groups or a mapping of words to lists")
         return result
     for number, entry in enumerate(data, start=1):
         if isinstance(entry, list) and all(isinstance(word, (str, int, float)) for word in entry):
@@ -130,13 +182,19 @@ def _file_stamp(locale: str) -> float | None:
         return None
 
 
-def _mapping(groups) -> dict[str, list[str]]:
+def _mapping(groups, one_way: dict[str, list[str]]) -> dict[str, list[str]]:
     mapping: dict[str, list[str]] = {}
+
+    def add(word: str, equivalents) -> None:
+        others = mapping.setdefault(word, [])
+        others.extend(other for other in equivalents if other != word and other not in others)
+
     for group in groups:
         for word in group:
-            others = mapping.setdefault(word, [])
-            others.extend(other for other in group if other != word and other not in others)
-    return mapping
+            add(word, group)
+    for word, equivalents in one_way.items():
+        add(word, equivalents)
+    return {word: others for word, others in mapping.items() if others}
 
 
 def synonyms_for(locale: str) -> dict[str, list[str]]:
@@ -152,10 +210,17 @@ def synonyms_for(locale: str) -> dict[str, list[str]]:
         with _lock:
             _cache[key] = (now, stamp, cached[2])
         return cached[2]
-    groups = read_file(locale).groups + [group.words for group in database_groups(locale)]
-    mapping = _mapping(groups)
+    global _version
+    from_file = read_file(locale)
+    one_way = dict(from_file.one_way)
+    for provider in list(_providers):
+        for word, equivalents in (provider(locale) or {}).items():
+            one_way[word] = [*one_way.get(word, []), *equivalents]
+    mapping = _mapping(from_file.groups + [group.words for group in database_groups(locale)], one_way)
     with _lock:
         _cache[key] = (now, stamp, mapping)
+        if cached is None or cached[2] != mapping:
+            _version += 1
     return mapping
 
 
