@@ -92,15 +92,37 @@ def _x_label_positions(count: int) -> set[int]:
     return set(range(count - 1, -1, -step))  # always label the latest
 
 
+def _intervals(top: float) -> int:
+    """How many steps the y axis has: whole steps for a whole maximum (counts
+    never get a "0.25" tick), else four."""
+    if float(top).is_integer():
+        for count in (4, 5, 2, 1):
+            if (top / count).is_integer():
+                return count
+    return 4
+
+
+def _tick(value: float) -> str:
+    """A tick label (at most two decimals) in the page's number format."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else str(int(value))
+    try:
+        from flask_babel import format_decimal
+
+        return format_decimal(float(text) if "." in text else int(text))
+    except (RuntimeError, KeyError):  # outside a request (tests, scripts): plain digits
+        return text
+
+
 def _y_axis(parts: list[str], top: float, unit: str) -> None:
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    for i in range(5):
-        value = top * i / 4
-        y = MARGIN_TOP + plot_height * (1 - i / 4)
+    steps = _intervals(top)
+    for i in range(steps + 1):
+        value = top * i / steps
+        y = MARGIN_TOP + plot_height * (1 - i / steps)
         parts.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#d5dae1" stroke-width="1"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#4a5464">'
-                     f'{escape(_number(value))}{escape(unit)}</text>')
+                     f'{escape(_tick(value))}{escape(unit)}</text>')
 
 
 def _x_labels(parts: list[str], labels: list[str], centre) -> None:

@@ -1,6 +1,7 @@
 """Server-side SVG charts (portal.charts): valid SVG, accessible names, the data as a table."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -70,3 +71,11 @@ def test_empty_data_still_renders_and_mismatched_data_is_refused():
 @pytest.mark.parametrize(("value", "expected"), [(0, 1), (3, 5), (7, 10), (10, 10), (11, 20), (23, 25), (420, 500)])
 def test_axis_maximum_is_a_round_number(value, expected):
     assert charts.nice_ceiling(value) == expected
+
+
+@pytest.mark.parametrize(("top", "ticks"), [(1, ["0", "1"]), (2, ["0", "1", "2"]), (5, ["0", "1", "2", "3", "4", "5"]),
+                                            (10, ["0", "2", "4", "6", "8", "10"]), (100, ["0", "25", "50", "75", "100"])])
+def test_count_axes_have_whole_ticks(top, ticks):
+    svg = str(charts.line_chart("Searches", ["a", "b"], [charts.Series("Searches", [0, top])], y_max=top))
+    labels = re.findall(r'text-anchor="end" fill="#4a5464">([^<]*)</text>', svg)
+    assert labels == ticks
