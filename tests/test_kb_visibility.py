@@ -33,8 +33,8 @@ def test_internal_articles_never_reach_customers(app, client, content):
     assert client.get("/en/articles/internal-welcome").status_code == 404
     assert client.get("/en/categories/secret-ops").status_code == 404
     pages = ["/en/", "/en/categories/shipping", "/en/welcome", "/en/articles/public-one", f"/en/search?q={SECRET}",
-             f"/en/search?q=refund+override", "/sitemap.xml", f"/api/v1/suggest?q={SECRET}&locale=en",
-             f"/api/v1/suggest?q=refund&locale=all", "/status/feed.atom", "/status/feed.rss"]
+             "/en/search?q=refund+override", "/sitemap.xml", f"/api/v1/suggest?q={SECRET}&locale=en",
+             "/api/v1/suggest?q=refund&locale=all", "/status/feed.atom", "/status/feed.rss"]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
