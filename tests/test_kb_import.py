@@ -64,6 +64,7 @@ def test_good_file_is_imported_with_front_matter(app, tmp_path):
     ("---\ntitle: T\norder: first\n---\nbody", "order must be a whole number"),
     ("---\ntitle: T\nquestions: {a: 1}\n---\nbody", "questions must be a list of questions"),
     ("---\ntitle: T\nquestions: [ok, [nested]]\n---\nbody", "questions[2] must be text"),
+    ("---\ntitle: T\ntags: [ok, {a: 1}]\n---\nbody", "tags[2] must be text"),
     ("---\ntitle: T\nlocale: xx\n---\nbody", "locale 'xx' is not supported"),
     ("---\ntitle: T\nslug: '!!!'\n---\nbody", "has no letters or digits"),
     ("---\ntitle: T\nkind: recipe\n---\nbody", "unknown kind 'recipe'"),

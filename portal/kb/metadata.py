@@ -98,8 +98,26 @@ def _order(meta: dict) -> int | None:
     return number
 
 
+def _distinct_texts(items, name: str, *, lower: bool, max_length: int, max_count: int) -> list[str]:
+    """Each item as one line of text (lower-cased for tags), blanks and repeats
+    dropped, bounded; problems name the item (``tags[3]``)."""
+    found: list[str] = []
+    for position, item in enumerate(items, start=1):
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise ImportProblem(f"{name}[{position}] must be text, not {_kind(item)}")
+        text = " ".join(str(item).split())
+        text = text.lower() if lower else text
+        if len(text) > max_length:
+            raise ImportProblem(f"{name}[{position}] is longer than {max_length} characters")
+        if text and text not in found:
+            found.append(text)
+    if len(found) > max_count:
+        raise ImportProblem(f"at most {max_count} {name} per article")
+    return found
+
+
 def _questions(meta: dict) -> list[str]:
-    """``questions:``: a list of phrasings (one line each), duplicates dropped."""
+    """``questions:``: a list of phrasings (one line each), or one phrasing."""
     value = meta.get("questions")
     if value is None or value == "":
         return []
@@ -107,42 +125,19 @@ def _questions(meta: dict) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         raise ImportProblem(f"questions must be a list of questions, not {_kind(value)}")
-    questions: list[str] = []
-    for position, item in enumerate(value, start=1):
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ImportProblem(f"questions[{position}] must be text, not {_kind(item)}")
-        question = " ".join(str(item).split())
-        if len(question) > MAX_QUESTION:
-            raise ImportProblem(f"questions[{position}] is longer than {MAX_QUESTION} characters")
-        if question and question not in questions:
-            questions.append(question)
-    if len(questions) > MAX_QUESTIONS:
-        raise ImportProblem(f"at most {MAX_QUESTIONS} questions per article")
-    return questions
+    return _distinct_texts(value, "questions", lower=False, max_length=MAX_QUESTION, max_count=MAX_QUESTIONS)
 
 
 def _tags(meta: dict) -> list[str]:
+    """``tags:``: a list, or comma-separated text; lower-cased."""
     value = meta.get("tags")
     if value is None or value == "":
         return []
     if isinstance(value, str):
-        items = value.split(",")
-    elif isinstance(value, list):
-        items = value
-    else:
+        value = value.split(",")
+    elif not isinstance(value, list):
         raise ImportProblem(f"tags must be a list or comma-separated text, not {_kind(value)}")
-    tags: list[str] = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ImportProblem(f"each tag must be text, not {_kind(item)}")
-        tag = " ".join(str(item).split()).lower()
-        if len(tag) > MAX_TAG:
-            raise ImportProblem(f"tag {tag[:20]!r}... is longer than {MAX_TAG} characters")
-        if tag and tag not in tags:
-            tags.append(tag)
-    if len(tags) > MAX_TAGS:
-        raise ImportProblem(f"at most {MAX_TAGS} tags per article")
-    return tags
+    return _distinct_texts(value, "tags", lower=True, max_length=MAX_TAG, max_count=MAX_TAGS)
 
 
 def _status(meta: dict) -> str:
