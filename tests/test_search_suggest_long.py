@@ -101,7 +101,7 @@ def test_remembered_frequencies_follow_index_changes(app, shop_articles):
 
 
 def test_an_engine_that_weighs_the_fields_itself_gets_them_as_they_are(app, client, monkeypatch):
-    from portal.search import services, suggesting
+    from portal.search import services
 
     calls = []
 
@@ -111,11 +111,7 @@ def test_an_engine_that_weighs_the_fields_itself_gets_them_as_they_are(app, clie
                  "score": 1.0, "locale": "en"}]
 
     monkeypatch.setattr(services, "suggest", engine)
-    suggesting._engine_weighs_fields.cache_clear()
-    try:
-        body = client.post("/api/v1/suggest", json={"subject": "Invoice", "description": "x" * 6000,
-                                                    "locale": "en"}).get_json()
-    finally:
-        suggesting._engine_weighs_fields.cache_clear()
+    body = client.post("/api/v1/suggest", json={"subject": "Invoice", "description": "x" * 6000,
+                                                "locale": "en"}).get_json()
     assert slugs(body["articles"]) == ["from-engine"]
     assert calls == [("", "en", "Invoice", "x" * 5000)]
