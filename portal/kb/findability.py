@@ -29,20 +29,24 @@ def canonical_url(path: str | None = None) -> str:
     return absolute_url(path if path is not None else request.path)
 
 
+def _entries(rows, endpoint: str) -> list[dict]:
+    """Sitemap entries of ``(slug, locale, lastmod)`` rows ordered by slug: each
+    language version, with its translations as hreflang alternates."""
+    by_slug: dict[str, list] = defaultdict(list)
+    for slug, locale, lastmod in rows:
+        by_slug[slug].append((locale, lastmod, absolute_url(url_for(endpoint, lang=locale, slug=slug))))
+    entries = []
+    for versions in by_slug.values():
+        alternates = [(locale, url) for locale, _lastmod, url in versions] if len(versions) > 1 else []
+        entries.extend({"loc": url, "lastmod": lastmod, "alternates": alternates}
+                       for _locale, lastmod, url in versions)
+    return entries
+
+
 def _article_entries() -> list[dict]:
     rows = session.execute(select(Article.slug, Article.locale, Article.updated_at)
                            .where(Article.is_customer_visible).order_by(Article.slug, Article.locale)).all()
-    by_slug: dict[str, list] = defaultdict(list)
-    for row in rows:
-        by_slug[row.slug].append(row)
-    entries = []
-    for slug, versions in by_slug.items():
-        alternates = [(row.locale, absolute_url(url_for("kb.article", lang=row.locale, slug=slug)))
-                      for row in versions]
-        for row in versions:
-            entries.append({"loc": absolute_url(url_for("kb.article", lang=row.locale, slug=slug)),
-                            "lastmod": row.updated_at, "alternates": alternates if len(versions) > 1 else []})
-    return entries
+    return _entries(rows, "kb.article")
 
 
 def _category_entries() -> list[dict]:
@@ -52,17 +56,7 @@ def _category_entries() -> list[dict]:
         select(Category.slug, Category.locale, newest.c.lastmod)
         .join(newest, (newest.c.category_slug == Category.slug) & (newest.c.locale == Category.locale))
         .order_by(Category.slug, Category.locale)).all()
-    by_slug: dict[str, list] = defaultdict(list)
-    for row in rows:
-        by_slug[row.slug].append(row)
-    entries = []
-    for slug, versions in by_slug.items():
-        alternates = [(row.locale, absolute_url(url_for("kb.category", lang=row.locale, slug=slug)))
-                      for row in versions]
-        for row in versions:
-            entries.append({"loc": absolute_url(url_for("kb.category", lang=row.locale, slug=slug)),
-                            "lastmod": row.lastmod, "alternates": alternates if len(versions) > 1 else []})
-    return entries
+    return _entries(rows, "kb.category")
 
 
 @bp.get("/sitemap.xml")
