@@ -16,18 +16,16 @@ does not match every incident. Best matches first.
 """
 from __future__ import annotations
 
-import re
 
 from flask import url_for
 
 from portal.search.analysis import all_languages, analyze, fold
+from portal.search.querying import split_typed
 
 STRONG = 3
 NAME = 2
 MIN_UPDATE_WORDS = 2
 MIN_PREFIX_CHARS = 3
-_ENDS_MID_WORD = re.compile(r"\w$")
-_LAST_WORD = re.compile(r"(\w+)$")
 
 
 def _stems(text: str, lang: str) -> set[str]:
@@ -35,9 +33,10 @@ def _stems(text: str, lang: str) -> set[str]:
 
 
 def _partial(text: str) -> str | None:
-    if not _ENDS_MID_WORD.search(text or ""):
+    _complete, typed = split_typed(text or "")
+    if typed is None:
         return None
-    word = fold(_LAST_WORD.search(text).group(1).lower())
+    word = fold(typed.lower())
     return word if len(word) >= MIN_PREFIX_CHARS else None
 
 
