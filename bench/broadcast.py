@@ -100,7 +100,7 @@ def seed_subscribers(app, emails: int, webhooks: int, hook_url: str) -> None:
     from sqlalchemy import insert
 
     from portal.db import session, utcnow
-    from portal.notify.models import Subscriber
+    from portal.status.subscription_models import Subscriber
 
     now = utcnow()
     rows = [{"channel": "email", "address": f"customer{n}@example.com", "locale": ("en", "nl", "de", "sv", "pl")[n % 5],
@@ -140,8 +140,8 @@ def bare_smtplib(app, port: int) -> tuple[float, int]:
     from sqlalchemy import select
 
     from portal.db import session
-    from portal.notify.mail import build_email
-    from portal.notify.models import Message
+    from portal.outbox.mail import build_email
+    from portal.outbox.models import Message
 
     with app.app_context():
         rows = session.execute(select(Message.recipient, Message.payload).where(Message.channel == "email")).all()
@@ -214,7 +214,7 @@ def main() -> int:
 
             # 1. the operator's post, on a started server (``portal serve``
             # warms the notice templates in each process, see worker.warm_up)
-            from portal.notify import worker
+            from portal.outbox import worker
 
             worker.warm_up(app)
             started = time.perf_counter()
@@ -244,7 +244,7 @@ def main() -> int:
             with app.app_context():
                 from sqlalchemy import func, select
 
-                from portal.notify.models import Message
+                from portal.outbox.models import Message
 
                 for state, error, count in session.execute(
                         select(Message.state, Message.last_error, func.count())
