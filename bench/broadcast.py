@@ -213,10 +213,10 @@ def main() -> int:
             seed_subscribers(app, args.emails, args.webhooks, hook_url)
 
             # 1. the operator's post, on a started server (``portal serve``
-            # warms the notice templates in each process, see worker.warm_up)
-            from portal.outbox import worker
+            # warms the notice templates in each process, see broadcasts.warm_up_in)
+            from portal.status import broadcasts
 
-            worker.warm_up(app)
+            broadcasts.warm_up_in(app)
             started = time.perf_counter()
             incident = status.create_incident("Checkout errors", components={webshop: "major_outage"},
                                               body="Payments fail at checkout. We are investigating.")
@@ -225,6 +225,8 @@ def main() -> int:
             session.close()
 
         # 2. the worker: expansion + delivery
+        from portal.outbox import worker
+
         started = time.perf_counter()
         if args.processes:
             run_worker_processes(args, url, tmp, smtp_port)

@@ -32,6 +32,7 @@ MESSAGE_STATES = (STATE_PENDING, STATE_SENDING, STATE_SENT, STATE_FAILED, STATE_
 #: Why a message exists (free text, these are the ones the portal uses).
 PURPOSES = ("ticket", "confirmation", "incident", "maintenance", "announcement", "welcome", "optin")
 
+
 class Message(Base):
     """One delivery to one recipient over one channel."""
 
