@@ -71,6 +71,7 @@ def register_periodic_job(app: Flask, job: Callable[[], object]) -> None:
 
 
 def register_fanout(app: Flask, fanout: FanOut) -> None:
+    """Let every delivery loop (and :func:`drain`) run ``fanout`` before it claims."""
     fanouts = app.extensions.setdefault(FANOUTS, [])
     if fanout not in fanouts:
         fanouts.append(fanout)
