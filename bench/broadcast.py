@@ -100,7 +100,7 @@ def seed_subscribers(app, emails: int, webhooks: int, hook_url: str) -> None:
     from sqlalchemy import insert
 
     from portal.db import session, utcnow
-    from portal.notify.models import Subscriber
+    from portal.status.subscription_models import Subscriber
 
     now = utcnow()
     rows = [{"channel": "email", "address": f"customer{n}@example.com", "locale": ("en", "nl", "de", "sv", "pl")[n % 5],
@@ -140,8 +140,8 @@ def bare_smtplib(app, port: int) -> tuple[float, int]:
     from sqlalchemy import select
 
     from portal.db import session
-    from portal.notify.mail import build_email
-    from portal.notify.models import Message
+    from portal.outbox.mail import build_email
+    from portal.outbox.models import Message
 
     with app.app_context():
         rows = session.execute(select(Message.recipient, Message.payload).where(Message.channel == "email")).all()
@@ -213,10 +213,10 @@ def main() -> int:
             seed_subscribers(app, args.emails, args.webhooks, hook_url)
 
             # 1. the operator's post, on a started server (``portal serve``
-            # warms the notice templates in each process, see worker.warm_up)
-            from portal.notify import worker
+            # warms the notice templates in each process, see broadcasts.warm_up_in)
+            from portal.status import broadcasts
 
-            worker.warm_up(app)
+            broadcasts.warm_up_in(app)
             started = time.perf_counter()
             incident = status.create_incident("Checkout errors", components={webshop: "major_outage"},
                                               body="Payments fail at checkout. We are investigating.")
@@ -225,6 +225,8 @@ def main() -> int:
             session.close()
 
         # 2. the worker: expansion + delivery
+        from portal.outbox import worker
+
         started = time.perf_counter()
         if args.processes:
             run_worker_processes(args, url, tmp, smtp_port)
@@ -244,7 +246,7 @@ def main() -> int:
             with app.app_context():
                 from sqlalchemy import func, select
 
-                from portal.notify.models import Message
+                from portal.outbox.models import Message
 
                 for state, error, count in session.execute(
                         select(Message.state, Message.last_error, func.count())

@@ -2,7 +2,7 @@
 
 ``create_app`` is the application factory (as in Flask's tutorial). Each domain
 lives in its own subpackage (``kb``, ``search``, ``tickets``, ``status``,
-``notify``, ``auth``) with thin ``views.py``, a ``services.py`` that is the one
+``auth``, ``insights``) with thin ``views.py``, a ``services.py`` that is the one
 write path, and its ``models.py``. Blueprints are registered with their URL
 prefixes in :data:`BLUEPRINTS`, the one place that maps the site.
 """
@@ -35,13 +35,13 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.search.views", "staff_bp", "/staff/search"),
     ("portal.status.views", "bp", None),
     ("portal.status.api", "bp", "/api/v2"),
-    ("portal.status.api", "ops_bp", "/api/v1/status"),
-    ("portal.status.views", "staff_bp", "/staff/status"),
+    ("portal.status.ops_api", "ops_bp", "/api/v1/status"),
+    ("portal.status.staff_views", "staff_bp", "/staff/status"),
     ("portal.tickets.views", "bp", "/<lang:lang>/contact"),
     ("portal.tickets.views", "staff_bp", "/staff/tickets"),
-    ("portal.notify.views", "bp", "/subscriptions"),
-    ("portal.notify.views", "staff_bp", "/staff/broadcast"),
-    ("portal.notify.views", "api_bp", "/api/v1"),
+    ("portal.status.subscriber_views", "bp", "/subscriptions"),
+    ("portal.status.subscriber_views", "staff_bp", "/staff/broadcast"),
+    ("portal.kb.welcome_views", "api_bp", "/api/v1"),
     ("portal.openapi", "bp", "/api"),
 )
 
@@ -52,7 +52,7 @@ DOMAIN_INIT = (
     "portal.kb",
     "portal.search",
     "portal.status",
-    "portal.notify",
+    "portal.outbox",
     "portal.tickets",
     "portal.insights",
 )

@@ -101,7 +101,7 @@ def defaults(data_dir: Path) -> dict:
         "MAIL_FROM": "Shopfloor Support <support@example.com>",
         # The outbox worker thread inside the web server (embedded default).
         "WORKER_IN_PROCESS": True,
-        # Outbox delivery (notify): see the README's broadcast section.
+        # Outbox delivery (portal.outbox): see the README's broadcast section.
         "WORKER_BATCH_SIZE": 50,  # messages claimed at a time
         "WORKER_LEASE_SECONDS": 120,  # a dead worker's messages are retried after this
         "WORKER_POLL_SECONDS": 2,

@@ -128,7 +128,8 @@ MODEL_MODULES = (
     "portal.kb.models",
     "portal.search.models",
     "portal.status.models",
-    "portal.notify.models",
+    "portal.status.subscription_models",
+    "portal.outbox.models",
     "portal.tickets.models",
     "portal.insights.models",
 )

@@ -21,7 +21,7 @@ from pydantic.json_schema import models_json_schema
 OPERATION_MODULES = (
     "portal.search.schemas",
     "portal.status.schemas",
-    "portal.notify.schemas",
+    "portal.kb.schemas",
     "portal.tickets.schemas",
     "portal.insights.schemas",
 )

@@ -57,8 +57,8 @@ def site(app, staff, login):
     """An app with content behind every kind of form, and a signed-in admin client."""
     from portal import db
     from portal.kb import services as kb_services
-    from portal.notify import subscribers
-    from portal.notify.models import Broadcast  # noqa: F401  (model registered)
+    from portal.status import subscribers
+    from portal.status.subscription_models import Broadcast  # noqa: F401  (model registered)
     from portal.status import services
 
     admin = staff("admin")

@@ -224,7 +224,7 @@ def _ticket_forms(app) -> list[str]:
 
 def _messages(app, purpose: str, recipient: str) -> list[dict]:
     from portal.db import session
-    from portal.notify.models import Message
+    from portal.outbox.models import Message
 
     with app.app_context():
         rows = session.scalars(select(Message).where(Message.purpose == purpose,
@@ -281,7 +281,7 @@ def test_every_customer_page_is_in_the_page_language(app, client, world, locale)
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_subscription_pages_and_every_customer_email_are_in_the_language(app, client, runner, world, locale):
-    from portal.notify import worker
+    from portal.outbox import worker
 
     words = CONTENT[locale]
     client.set_cookie("lang", locale)

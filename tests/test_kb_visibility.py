@@ -44,7 +44,7 @@ def test_internal_articles_never_reach_customers(app, client, content):
                      f"Welcome {SECRET}"):
             assert leak not in text, (path, leak)
     with app.app_context():
-        from portal.notify.welcome import most_common_questions, welcome_guides
+        from portal.kb.welcome import most_common_questions, welcome_guides
         from portal.search.services import popular_categories, suggest
 
         assert suggest(SECRET, None, 10) == []

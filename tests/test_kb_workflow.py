@@ -293,7 +293,7 @@ def test_rename_from_the_editor_and_to_a_taken_slug(app, client, staff, login):
 
 
 def test_the_worker_publishes_due_drafts_through_the_registered_periodic_job(app):
-    from portal.notify import worker
+    from portal.outbox import worker
 
     article_id = make_live(app)
     with app.app_context():

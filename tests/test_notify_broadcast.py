@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.db import new_session, session as db_session, utcnow
-from portal.notify import fanout, subscribers, worker
-from portal.notify.models import Broadcast, Message
+from portal.outbox import worker
+from portal.outbox.models import Message
+from portal.status import fanout, subscribers
+from portal.status.subscription_models import Broadcast
 from tests.notify_helpers import WebhookReceiver
 
 
@@ -101,7 +103,7 @@ def test_email_is_text_and_html_in_the_subscribers_language_with_unsubscribe_hea
     response = client.post(unsubscribe.group(2), data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     with app.app_context():
-        from portal.notify.models import Subscriber
+        from portal.status.subscription_models import Subscriber
 
         assert db_session.scalar(select(Subscriber).where(Subscriber.address == "all@example.com")) is None
 

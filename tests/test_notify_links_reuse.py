@@ -13,10 +13,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from portal.db import new_session
-from portal.notify import links
-from portal.notify.models import Subscriber
+from portal.status import subscriber_links as links
+from portal.status.subscription_models import Subscriber
 from tests.test_notify_subscribers import _confirmed_subscriber, _link, _mails, _subscribers
-from portal.notify import worker
+from portal.outbox import worker
 
 
 def _manage_token(app, client, address):

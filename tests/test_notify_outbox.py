@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.db import new_session, session as db_session, utcnow
-from portal.notify import services, worker
-from portal.notify.models import Message
+from portal.outbox import services, worker
+from portal.outbox.models import Message
 from tests.notify_helpers import SMTPSink, WebhookReceiver, free_port
 
 

@@ -13,8 +13,9 @@ import time_machine
 from sqlalchemy import func, select
 
 from portal.db import new_session, session as db_session, utcnow
-from portal.notify import worker
-from portal.notify.models import Message, Subscriber
+from portal.outbox import worker
+from portal.outbox.models import Message
+from portal.status.subscription_models import Subscriber
 
 
 def _mails(app) -> list[email.message.EmailMessage]:
@@ -124,7 +125,7 @@ def test_tampered_or_forged_links_are_rejected(app, client):
     manage_path = _link(_mails(app)[-1], "confirm").replace("/confirm/", "/manage/")  # wrong purpose
     assert client.get(manage_path).status_code == 400
     with app.app_context():
-        from portal.notify import links
+        from portal.status import subscriber_links as links
 
         subscriber = _subscribers(app)[0]
         token = links.make_token(subscriber, links.PURPOSE_MANAGE)
@@ -139,7 +140,7 @@ def test_tampered_or_forged_links_are_rejected(app, client):
 def test_manage_page_changes_components_and_language(app, client, components):
     _confirmed_subscriber(app, client)
     with app.app_context():
-        from portal.notify import links
+        from portal.status import subscriber_links as links
 
         token = links.make_token(_subscribers(app)[0], links.PURPOSE_MANAGE)
     response = client.post(f"/subscriptions/manage/{token}", data={
@@ -157,7 +158,8 @@ def test_one_click_unsubscribe_without_csrf(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     with app.app_context():
-        from portal.notify import links, subscribers
+        from portal.status import subscriber_links as links
+        from portal.status import subscribers
 
         subscriber = subscribers.subscribe_email(db_session, "carl@example.com")
         subscribers.confirm(db_session, subscriber)
@@ -175,7 +177,7 @@ def test_one_click_unsubscribe_without_csrf(make_app):
 def test_export_and_erase(app, client):
     _confirmed_subscriber(app, client, "dora@example.com")
     with app.app_context():
-        from portal.notify import links
+        from portal.status import subscriber_links as links
 
         token = links.make_token(_subscribers(app)[0], links.PURPOSE_MANAGE)
     exported = client.get(f"/subscriptions/manage/{token}/export")

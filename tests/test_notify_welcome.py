@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.db import new_session, session as db_session, utcnow
-from portal.notify import worker
-from portal.notify.models import Message
+from portal.outbox import worker
+from portal.outbox.models import Message
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from portal import db
-from portal.notify.models import STATE_PENDING, STATE_SENT, Message
-from portal.notify.worker import drain
+from portal.outbox.models import STATE_PENDING, STATE_SENT, Message
+from portal.outbox.worker import drain
 from portal.tickets.models import Ticket, TicketAttachment, TicketField
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy import select
 
 from portal import db
-from portal.notify.models import STATE_SENT, Message
-from portal.notify.worker import drain
+from portal.outbox.models import STATE_SENT, Message
+from portal.outbox.worker import drain
 from portal.tickets import services
 from portal.tickets.config import DEFAULT_PATH
 from portal.tickets.models import DeflectionEvent, Ticket

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     the canonical-link helper, and scheduled publishing as a periodic job of the worker."""
     from portal.content import register_import_finisher, register_importer
     from portal.kb import findability, icons, services, workflow
+    from portal.outbox.worker import register_periodic_job
 
     register_importer(app, "article", services.import_article)
     register_importer(app, "category", services.import_category)
@@ -20,6 +21,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("portal.staff_links", []).append(
         {"endpoint": "kb_staff.index", "label": _l("Articles"), "roles": ("writer",)})
     findability.init_app(app)
-    periodic_jobs = app.extensions.setdefault("portal.periodic_jobs", [])
-    if workflow.publish_due not in periodic_jobs:
-        periodic_jobs.append(workflow.publish_due)
+    register_periodic_job(app, workflow.publish_due)

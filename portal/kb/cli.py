@@ -1,4 +1,4 @@
-"""``portal articles ...``: maintenance commands of the help center."""
+"""``portal articles ...``, ``portal export`` and ``portal welcome send``: commands of the help center."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,3 +46,29 @@ def publish_due_command() -> None:
     from portal.kb.workflow import publish_due
 
     click.echo(f"{publish_due()} scheduled article(s) published.")
+
+
+@click.group("welcome")
+def welcome_group() -> None:
+    """The onboarding welcome letter."""
+
+
+@welcome_group.command("send")
+@click.argument("email")
+@click.option("--name", default=None, help="The customer's name for the greeting.")
+@click.option("--locale", default=None, help="Language of the letter (en, nl, de, sv, pl).")
+@with_appcontext
+def welcome_send_command(email: str, name: str | None, locale: str | None) -> None:
+    """Queue the welcome letter for EMAIL (once per address; the worker sends it)."""
+    from portal.db import session
+    from portal.kb import welcome
+
+    try:
+        message, queued = welcome.send_welcome(session, email, name=name, locale=locale)
+    except welcome.AddressError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
+    session.commit()
+    if queued:
+        click.echo(f"Welcome letter queued for {message.recipient}.")
+    else:
+        click.echo(f"{message.recipient} already got the welcome letter ({message.state}); nothing sent.")

@@ -1,9 +1,17 @@
-"""Status portal: components, incidents, maintenance, uptime, Statuspage API, feeds.
+"""Status portal: components, incidents, maintenance, uptime, Statuspage API, feeds,
+and the subscribers who hear about them.
+
+Subscriptions: ``subscription_models`` (Broadcast, Subscriber), ``subscribers``
+(double opt-in, manage, erase), ``subscriber_links`` (signed links),
+``broadcasts`` + ``fanout`` (one broadcast per post, expanded by the outbox
+worker into one message per subscriber), ``subscriber_views``.
 
 ``init_app`` wires the domain into the app: the banner context (every page
 shows active incidents), template helpers, the suggest provider (the ticket
 form's and search page's "is this a known incident?", ``suggest.py``), the ``component``/``incident``/
-``maintenance`` importers for ``portal import``, and the staff dashboard link.
+``maintenance`` importers for ``portal import``, the staff dashboard links,
+and, with the outbox worker: the broadcasts' fan-out, the maintenance clock
+as a periodic job, and a warm-up of the notice templates at server start.
 """
 from __future__ import annotations
 
@@ -23,7 +31,8 @@ def init_app(app: Flask) -> None:
     from sqlalchemy.orm import Session
 
     from portal.content import register_importer
-    from portal.status import display, importer, queries
+    from portal.outbox import worker
+    from portal.status import broadcasts, display, fanout, importer, queries, services
     from portal.status.suggest import suggest_incidents
 
     # Globals rather than a context processor: imported macros see them too.
@@ -42,5 +51,16 @@ def init_app(app: Flask) -> None:
     register_importer(app, "component", importer.import_components)
     register_importer(app, "incident", importer.import_incident)
     register_importer(app, "maintenance", importer.import_incident)
-    app.extensions.setdefault("portal.staff_links", []).append(
-        {"endpoint": "status_staff.index", "label": _l("Status"), "roles": ("operator",)})
+    app.extensions.setdefault("portal.staff_links", []).extend([
+        {"endpoint": "status_staff.index", "label": _l("Status"), "roles": ("operator",)},
+        {"endpoint": "notify_staff.index", "label": _l("Broadcast"), "roles": ("operator",)},
+    ])
+
+    broadcasts.connect_signals()
+    worker.register_fanout(app, worker.FanOut(expand=fanout.expand_pending,
+                                              in_progress=fanout.expansion_in_progress))
+    # scheduled maintenance starts and completes on time
+    worker.register_periodic_job(app, services.tick)
+    hooks = app.extensions.setdefault("portal.on_server_start", [])
+    if broadcasts.warm_up_in not in hooks:
+        hooks.append(broadcasts.warm_up_in)

@@ -3,7 +3,7 @@ any origin (CORS ``*``), so widgets and clients written for Atlassian
 Statuspage read the portal unchanged.
 
 The operators' JSON API (``ops_bp``, ``/api/v1/status``) lives in
-:mod:`portal.status.ops_api` and is re-exported here for the blueprint table.
+:mod:`portal.status.ops_api`.
 """
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from portal.status.caching import conditional
 from portal.status.models import IN_PROGRESS, SCHEDULED, VERIFYING
 
 bp = Blueprint("status_api", __name__)
-
-from portal.status.ops_api import ops_bp  # noqa: E402  (re-exported for BLUEPRINTS)
-
-__all__ = ["bp", "ops_bp"]
 
 
 @bp.after_request

@@ -1,5 +1,6 @@
 """Writing past incidents and maintenance (status as code): part of the write path,
-built from :mod:`portal.status.timeline` like the live writes.
+built from :mod:`portal.status.timeline` like the live writes (the same checks
+and the same timeline entries); re-exported by :mod:`portal.status.services`.
 
 A file describes a whole incident at once: its updates with their times, the
 component statuses it caused and a postmortem. :func:`store_past_incident`
@@ -19,11 +20,10 @@ from sqlalchemy import select
 from portal import db, signals
 from portal.db import utcnow
 from portal.status import history
-from portal.status.models import (
-    COMPLETED, POSTMORTEM, RESOLVED,
-    UNDER_MAINTENANCE, Component, Incident, IncidentUpdate,
+from portal.status.models import COMPLETED, POSTMORTEM, RESOLVED, UNDER_MAINTENANCE, Component, Incident
+from portal.status.timeline import (
+    StatusError, check_impact, check_incident_status, render_body, sort_timeline, timeline_entry,
 )
-from portal.status.timeline import StatusError, check_impact, check_incident_status, render_body, sort_timeline
 
 
 @dataclass
@@ -99,11 +99,8 @@ def store_past_incident(record: PastIncident) -> str:
     else:
         incident.postmortem_body = incident.postmortem_html = incident.postmortem_published_at = None
     for update in updates:
-        html, _text = render_body(update.body)
-        incident.updates.append(IncidentUpdate(
-            status=update.status, body=update.body, body_html=html, deliver_notifications=False,
-            created_by="import", created_at=update.at, updated_at=update.at, display_at=update.at,
-            affected_components=[]))
+        incident.updates.append(timeline_entry(update.status, update.body, at=update.at, by="import",
+                                               notify=False, affected=[], created_at=update.at))
     sess.flush()
     sort_timeline(incident)
     span_start = record.scheduled_for if record.is_maintenance and record.scheduled_for else started

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from portal import db
 from portal.db import utcnow
 from portal.i18n import current_lang
-from portal.notify.links import external_url
+from portal.outbox.links import external_url
 from portal.status.display import status_label, status_time
 from portal.status.models import Component, Incident, incident_components
 

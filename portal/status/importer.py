@@ -40,7 +40,6 @@ from portal import db
 from portal.content import ImportProblem, SourceFile
 from portal.db import utcnow
 from portal.status import services
-from portal.status.archive import PastIncident, PastUpdate, store_past_incident
 from portal.status.display import parse_moment
 from portal.status.models import COMPLETED, MAINTENANCE_IMPACT, UNDER_MAINTENANCE, Component, Incident
 from portal.status.services import StatusError
@@ -141,7 +140,7 @@ def import_incident(source: SourceFile) -> str:
     raw_updates = meta.get("updates") or []
     if not isinstance(raw_updates, list) or not all(isinstance(u, dict) for u in raw_updates):
         raise ImportProblem(_("updates must be a list of mappings with at, status and body."))
-    updates = [PastUpdate(at=_moment(u.get("at"), "at"), status=str(u.get("status") or ""),
+    updates = [services.PastUpdate(at=_moment(u.get("at"), "at"), status=str(u.get("status") or ""),
                           body=str(u.get("body") or "")) for u in raw_updates]
     key = str(meta.get("id") or source.path.stem)
     if maintenance:
@@ -150,17 +149,17 @@ def import_incident(source: SourceFile) -> str:
         if ends > utcnow():
             return _schedule_future(key, meta, starts, ends, components, source)
         if not updates:
-            updates = [PastUpdate(at=starts, status="in_progress", body=""),
-                       PastUpdate(at=ends, status=COMPLETED, body="")]
+            updates = [services.PastUpdate(at=starts, status="in_progress", body=""),
+                       services.PastUpdate(at=ends, status=COMPLETED, body="")]
     else:
         starts = ends = None
-    record = PastIncident(
+    record = services.PastIncident(
         key=key, source_hash=_digest(source), name=str(meta.get("name") or ""),
         impact=MAINTENANCE_IMPACT if maintenance else str(meta.get("impact") or "minor"),
         components=components, updates=updates, postmortem=source.body.strip() or None,
         is_maintenance=maintenance, scheduled_for=starts, scheduled_until=ends)
     try:
-        return store_past_incident(record)
+        return services.store_past_incident(record)
     except StatusError as exc:
         raise ImportProblem(str(exc)) from exc
 

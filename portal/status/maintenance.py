@@ -83,7 +83,7 @@ def post_maintenance_update(maintenance: Incident, status: str, body: str, notif
 def tick(now: datetime | None = None) -> list[tuple[Incident, str]]:
     """Start and complete maintenance windows that are due; returns what changed.
 
-    Cheap when nothing is due (one indexed query), so the notify worker loop,
+    Cheap when nothing is due (one indexed query), so the worker (a periodic job),
     page requests and ``portal incident tick`` may all call it, from several
     processes at once: each transition first claims the row (see :func:`_claim`),
     so a window starts and completes once, with one notification each.

@@ -3,9 +3,15 @@
 The staff pages, the ``portal incident`` commands, the operator API, the
 monitoring webhook and the file importer all call these functions, so status
 history, timestamps and notifications cannot be forgotten. Each public function
-commits; before the commit it sends :data:`portal.signals.incident_event` or
-:data:`portal.signals.maintenance_event` with the session, so the notify domain
-adds its outbox messages to the same transaction.
+is one transaction and commits once; before the commit it sends
+:data:`portal.signals.incident_event` or :data:`portal.signals.maintenance_event`
+with the session, so status's broadcasts (:mod:`portal.status.broadcasts`) add
+their row to the same transaction.
+
+Incidents and components are written here; scheduled maintenance in
+:mod:`portal.status.maintenance` and past incidents from files in
+:mod:`portal.status.archive`, re-exported here so every caller has one
+module to import. All three are built from :mod:`portal.status.timeline`.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from sqlalchemy import func, select
 from portal import signals
 from portal.db import utcnow
 from portal.status import history
+from portal.status.archive import PastIncident, PastUpdate, store_past_incident
 from portal.status.maintenance import next_transition, post_maintenance_update, schedule_maintenance, tick
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, OPERATIONAL, POSTMORTEM, RESOLVED, Component, ComponentGroup, Incident,
@@ -219,7 +226,8 @@ def last_changed() -> tuple[datetime | None, str]:
 
 
 __all__ = [
-    "StatusError", "add_postmortem", "create_component", "create_group", "create_incident", "edit_incident",
+    "PastIncident", "PastUpdate", "StatusError", "add_postmortem", "create_component", "create_group", "create_incident", "edit_incident",
     "find_component", "get_or_create_group", "last_changed", "make_code", "next_transition", "post_update",
-    "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "tick", "update_component",
+    "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "store_past_incident", "tick",
+    "update_component",
 ]

@@ -10,7 +10,7 @@ import hashlib
 
 from flask import current_app
 
-from portal.notify.links import external_url
+from portal.outbox.links import external_url
 from portal.status.display import STATUSPAGE_DESCRIPTIONS, iso_local
 from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate, worst_status
 

@@ -151,10 +151,9 @@ def add_update(sess, incident: Incident, status: str, body: str, statuses: dict[
         entry = apply_status(sess, component, component_status, at)
         if entry:
             affected.append(entry)
-    html, _text = render_body(body)
-    update = IncidentUpdate(incident=incident, status=status, body=body, body_html=html,
-                            affected_components=affected, deliver_notifications=notify,
-                            created_by=actor(by), created_at=utcnow(), updated_at=utcnow(), display_at=at)
+    update = timeline_entry(status, body, at=at, by=by, notify=notify, affected=affected,
+                            created_at=utcnow())
+    update.incident = incident
     sess.add(update)
     incident.status = status
     incident.updated_at = max(at, utcnow())
@@ -165,6 +164,16 @@ def add_update(sess, incident: Incident, status: str, body: str, statuses: dict[
     sess.flush()
     sort_timeline(incident)
     return update
+
+
+def timeline_entry(status: str, body: str, *, at: datetime, by, notify: bool, affected: list,
+                   created_at: datetime) -> IncidentUpdate:
+    """One ``IncidentUpdate`` row, its markdown rendered (the caller attaches it):
+    the one place live updates and imported history build their entries."""
+    html, _text = render_body(body)
+    return IncidentUpdate(status=status, body=body, body_html=html, affected_components=affected,
+                          deliver_notifications=notify, created_by=actor(by), created_at=created_at,
+                          updated_at=created_at, display_at=at)
 
 
 def sort_timeline(incident: Incident) -> None:

@@ -5,8 +5,7 @@ Public pages live on ``bp``: the pages people read once per language
 with the language switcher), and language-neutral addresses (``/status...``)
 that redirect to the language of the page the customer came from, else the
 negotiated one; feeds, badge and widget stay language-neutral. The operators'
-pages are on ``staff_bp`` (defined in :mod:`portal.status.staff_views`,
-re-exported here because the app's blueprint table names this module).
+pages are on ``staff_bp`` in :mod:`portal.status.staff_views`.
 """
 from __future__ import annotations
 
@@ -27,10 +26,6 @@ from portal.status.models import Component, OPERATIONAL
 from portal.status.uptime import DAYS, uptime_bars
 
 bp = Blueprint("status", __name__)
-
-from portal.status.staff_views import staff_bp  # noqa: E402  (re-exported for BLUEPRINTS)
-
-__all__ = ["bp", "staff_bp"]
 
 _BADGE_COLORS = {"none": "#0f7b3f", "minor": "#8a5a00", "major": "#b54708", "critical": "#b42318",
                  "maintenance": "#1f5fbf"}

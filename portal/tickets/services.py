@@ -2,7 +2,7 @@
 
 :func:`create_ticket` does everything a ticket needs in ONE transaction: a
 reference from the per-year sequence, the ticket with its answers and
-attachment records, and the outgoing messages through the notify outbox (the
+attachment records, and the outgoing messages through the outbox (the
 e-mail to support, the optional helpdesk webhook, the customer's
 confirmation). If SMTP is down the messages wait in the outbox; if the
 transaction fails, nothing was sent and the stored files are removed again.
@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from portal import db
 from portal.db import utcnow
-from portal.notify.links import external_url, site_url
-from portal.notify.services import enqueue_email, enqueue_webhook
+from portal.outbox.links import external_url, site_url
+from portal.outbox.services import enqueue_email, enqueue_webhook
 from portal.tickets import analytics, attachments, hours
 from portal.tickets.config import get_config
 from portal.tickets.forms import Submission
@@ -305,7 +305,7 @@ def withdraw_ticket(ticket: Ticket, *, article_slug: str | None = None, now: dat
 
 def recent_tickets(limit: int = 50) -> list[dict]:
     """The newest tickets with the delivery state of their e-mail to support."""
-    from portal.notify.models import Message
+    from portal.outbox.models import Message
 
     tickets = db.session.scalars(select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
     keys = {f"ticket:{t.reference}:{kind}": t.reference for t in tickets for kind in ("support", "webhook")}

@@ -2,7 +2,7 @@
 
 Existing subscribers get a fresh random key. Links they received before keep
 working only while they are bound to the same row (see
-``portal.notify.subscribers._issued_to``).
+``portal.status.subscribers._issued_to``, formerly ``portal.notify``).
 
 Revision ID: notify_0002
 Revises: notify_0001

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import re
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -23,22 +22,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.notify import links
-from portal.notify.models import (
-    CHANNEL_EMAIL,
-    CHANNEL_WEBHOOK,
-    STATE_FAILED,
-    STATE_PENDING,
-    SUBSCRIBER_CONFIRMED,
-    SUBSCRIBER_PENDING,
-    Message,
-    Subscriber,
-    Subscription,
-)
-from portal.notify.outbox import enqueue_email
-from portal.notify.rendering import in_locale, normalize_locale, render_mail
-
-EMAIL_PATTERN = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+from portal.outbox import addresses
+from portal.outbox.links import external_url
+from portal.outbox.models import CHANNEL_EMAIL, CHANNEL_WEBHOOK, STATE_FAILED, STATE_PENDING, Message
+from portal.outbox.rendering import in_locale, normalize_locale, render_mail
+from portal.outbox.services import enqueue_email
+from portal.status import subscriber_links as links
+from portal.status.subscription_models import SUBSCRIBER_CONFIRMED, SUBSCRIBER_PENDING, Subscriber, Subscription
 
 
 class SubscriptionError(ValueError):
@@ -46,11 +36,11 @@ class SubscriptionError(ValueError):
 
 
 def normalize_email(address: str) -> str:
-    address = (address or "").strip()
-    if len(address) > 254 or not EMAIL_PATTERN.match(address):
-        raise SubscriptionError(_("Please enter a valid e-mail address, like name@example.com."))
-    local, _at, domain = address.rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
+    """The shared address check (:mod:`portal.outbox.addresses`), as a subscription error."""
+    try:
+        return addresses.normalize_email(address)
+    except addresses.AddressError as exc:
+        raise SubscriptionError(str(exc)) from None
 
 
 def check_webhook_url(url: str) -> str:
@@ -130,8 +120,8 @@ def subscribe_email(session: Session, email: str, *, locale: str | None = None,
 
 def _send_optin(session: Session, subscriber: Subscriber) -> None:
     with in_locale(subscriber.locale):
-        confirm_url = links.external_url("notify.confirm", token=links.make_token(subscriber, links.PURPOSE_CONFIRM))
-        body = render_mail("optin", confirm_url=confirm_url)
+        confirm_url = external_url("notify.confirm", token=links.make_token(subscriber, links.PURPOSE_CONFIRM))
+        body = render_mail("status/email/optin", confirm_url=confirm_url)
         subject = _("Please confirm your subscription to %(site)s status updates",
                     site=current_app.config["SITE_NAME"])
     enqueue_email(session, to=subscriber.address, subject=subject, text=body["text"], html=body["html"],
@@ -141,7 +131,7 @@ def _send_optin(session: Session, subscriber: Subscriber) -> None:
 
 def _send_manage_link(session: Session, subscriber: Subscriber) -> None:
     with in_locale(subscriber.locale):
-        body = render_mail("manage_link", manage_url=manage_url(subscriber))
+        body = render_mail("status/email/manage_link", manage_url=manage_url(subscriber))
         subject = _("Your %(site)s status subscription", site=current_app.config["SITE_NAME"])
     enqueue_email(session, to=subscriber.address, subject=subject, text=body["text"], html=body["html"],
                   key=f"manage:{subscriber.id}:{uuid.uuid4().hex}", purpose="optin",
@@ -167,11 +157,11 @@ def subscribe_webhook(session: Session, url: str, *, locale: str | None = None,
 
 
 def manage_url(subscriber: Subscriber) -> str:
-    return links.external_url("notify.manage", token=links.make_token(subscriber, links.PURPOSE_MANAGE))
+    return external_url("notify.manage", token=links.make_token(subscriber, links.PURPOSE_MANAGE))
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return links.external_url("notify.unsubscribe", token=links.make_token(subscriber, links.PURPOSE_MANAGE))
+    return external_url("notify.unsubscribe", token=links.make_token(subscriber, links.PURPOSE_MANAGE))
 
 
 def from_token(session: Session, token: str, purpose: str) -> Subscriber:

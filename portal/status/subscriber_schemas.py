@@ -1,21 +1,12 @@
-"""Declared shapes of the notify domain's input: the customers API and the
-subscription forms (sign-up, webhook sign-up, manage)."""
+"""Declared shapes of the subscription forms (sign-up, webhook sign-up,
+manage) and the staff announcement form."""
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import Field
 
-from portal.openapi import TOKEN, Operation
 from portal.validation import Line, RowId, Schema, Text
-
-
-class CustomerCreate(Schema):
-    """``POST /api/v1/customers``: send the welcome letter once per address."""
-
-    email: Line = Field(description="The customer's e-mail address.")
-    name: Line | None = None
-    locale: Line | None = Field(None, description="en, nl, de, sv or pl; default: the site's language.")
 
 
 class _ComponentChoice(Schema):
@@ -53,9 +44,3 @@ class BroadcastForm(Schema):
     body: Text = ""
     component: RowId | Literal[""] | None = None
     locale: Line | None = None
-
-
-OPERATIONS = [
-    Operation("post", "/api/v1/customers", "Send a new customer the welcome letter (once per address)", "customers",
-              body=CustomerCreate, auth=(TOKEN,), success=202),
-]

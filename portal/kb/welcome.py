@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.notify.links import site_url
-from portal.notify.models import Message
-from portal.notify.outbox import enqueue_email
-from portal.notify.rendering import in_locale, normalize_locale, render_mail
-from portal.notify.subscribers import SubscriptionError, normalize_email
+from portal.kb.models import WELCOME_CATEGORY, Article, ArticleViewDaily
+from portal.outbox.addresses import AddressError, normalize_email
+from portal.outbox.links import site_url
+from portal.outbox.models import Message
+from portal.outbox.rendering import in_locale, normalize_locale, render_mail
+from portal.outbox.services import enqueue_email
 
 POPULAR_DAYS = 90
 POPULAR_LIMIT = 5
@@ -37,8 +38,6 @@ def _article_link(article) -> dict:
 
 
 def welcome_guides(session: Session, locale: str) -> list[dict]:
-    from portal.kb.models import WELCOME_CATEGORY, Article
-
     def in_language(lang: str):
         return list(session.scalars(
             select(Article).where(Article.category_slug == WELCOME_CATEGORY, Article.locale == lang,
@@ -51,8 +50,6 @@ def welcome_guides(session: Session, locale: str) -> list[dict]:
 
 def most_common_questions(session: Session, locale: str, limit: int = POPULAR_LIMIT) -> list[dict]:
     """The most-read published articles of the last 90 days in ``locale`` (not the guides)."""
-    from portal.kb.models import WELCOME_CATEGORY, Article, ArticleViewDaily
-
     since = (utcnow() - timedelta(days=POPULAR_DAYS)).date()
     views = func.sum(ArticleViewDaily.views).label("views")
     rows = session.execute(
@@ -68,7 +65,9 @@ def most_common_questions(session: Session, locale: str, limit: int = POPULAR_LI
 
 def send_welcome(session: Session, email: str, *, name: str | None = None,
                  locale: str | None = None) -> tuple[Message, bool]:
-    """Queue the welcome letter (the caller commits). Returns (message, newly queued)."""
+    """Queue the welcome letter (the caller commits). Returns (message, newly queued).
+
+    Raises :class:`AddressError` for an address that is not one."""
     address = normalize_email(email)
     name = (name or "").strip()[:200] or None
     locale = normalize_locale(locale)
@@ -79,7 +78,7 @@ def send_welcome(session: Session, email: str, *, name: str | None = None,
     guides = welcome_guides(session, locale)
     questions = most_common_questions(session, locale)
     with in_locale(locale):
-        body = render_mail("welcome", name=name, guides=guides, questions=questions,
+        body = render_mail("kb/email/welcome", name=name, guides=guides, questions=questions,
                            help_url=site_url(f"/{locale}/"), contact_url=site_url(f"/{locale}/contact/"),
                            status_url=site_url(f"/{locale}/status"))
         subject = _("Welcome to %(site)s: how to get started", site=current_app.config["SITE_NAME"])
@@ -88,4 +87,4 @@ def send_welcome(session: Session, email: str, *, name: str | None = None,
     return message, True
 
 
-__all__ = ["SubscriptionError", "send_welcome", "welcome_guides", "most_common_questions"]
+__all__ = ["AddressError", "send_welcome", "welcome_guides", "most_common_questions"]

@@ -1,6 +1,6 @@
 """Delivering a claimed batch of outbox messages, and recording the outcome.
 
-The worker (:mod:`portal.notify.worker`) claims a batch with a lease and hands
+The worker (:mod:`portal.outbox.worker`) claims a batch with a lease and hands
 it here. E-mails go first, over one backend connection for the whole batch;
 webhooks after, a few in parallel. Every outcome is committed on its own right
 after the attempt, so a worker killed mid-batch loses at most the one message
@@ -19,8 +19,8 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.notify import mail, webhooks
-from portal.notify.models import (
+from portal.outbox import mail, webhooks
+from portal.outbox.models import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
     STATE_DEAD,

@@ -1,4 +1,4 @@
-"""Commands: ``portal worker`` (deliver the outbox) and ``portal welcome send``."""
+"""Command: ``portal worker`` (deliver the outbox)."""
 from __future__ import annotations
 
 import signal
@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker_command(once: bool, concurrency: int, batch_size: int | None) -> None:
     """Deliver queued e-mails and webhooks (run several on PostgreSQL to share the work)."""
-    from portal.notify import worker
+    from portal.outbox import worker
 
     app = current_app._get_current_object()
     stop = threading.Event()
@@ -36,30 +36,3 @@ def worker_command(once: bool, concurrency: int, batch_size: int | None) -> None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(f"Outbox worker stopped; {handled} message(s) attempted.", err=True)
-
-
-@click.group("welcome")
-def welcome_group() -> None:
-    """The onboarding welcome letter."""
-
-
-@welcome_group.command("send")
-@click.argument("email")
-@click.option("--name", default=None, help="The customer's name for the greeting.")
-@click.option("--locale", default=None, help="Language of the letter (en, nl, de, sv, pl).")
-@with_appcontext
-def welcome_send_command(email: str, name: str | None, locale: str | None) -> None:
-    """Queue the welcome letter for EMAIL (once per address; the worker sends it)."""
-    from portal.db import session
-    from portal.notify import welcome
-    from portal.notify.subscribers import SubscriptionError
-
-    try:
-        message, queued = welcome.send_welcome(session, email, name=name, locale=locale)
-    except SubscriptionError as exc:
-        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
-    session.commit()
-    if queued:
-        click.echo(f"Welcome letter queued for {message.recipient}.")
-    else:
-        click.echo(f"{message.recipient} already got the welcome letter ({message.state}); nothing sent.")

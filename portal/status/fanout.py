@@ -21,19 +21,19 @@ from flask import current_app
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.db import new_session
-from portal.notify import links
-from portal.notify.models import (
+from portal.db import new_session, utcnow
+from portal.outbox.links import site_url
+from portal.outbox.models import CHANNEL_EMAIL, STATE_PENDING
+from portal.outbox.services import insert_ignoring_duplicates, mail_domain, message_id_for
+from portal.status import subscriber_links as links
+from portal.status.subscription_models import (
     BROADCAST_EXPANDED,
     BROADCAST_PENDING,
-    CHANNEL_EMAIL,
-    STATE_PENDING,
     SUBSCRIBER_CONFIRMED,
     Broadcast,
     Subscriber,
     Subscription,
 )
-from portal.notify.outbox import _insert_ignoring_duplicate, message_id_for
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, 
     """The outbox row for one recipient of a broadcast."""
     key = f"broadcast:{broadcast.id}:{subscriber.id}"
     token = links.make_token(subscriber, links.PURPOSE_MANAGE)
-    manage = links.site_url(f"/subscriptions/manage/{token}")
-    unsubscribe = links.site_url(f"/subscriptions/unsubscribe/{token}")
+    manage = site_url(f"/subscriptions/manage/{token}")
+    unsubscribe = site_url(f"/subscriptions/unsubscribe/{token}")
     purpose = broadcast.kind
     base = {"key": key, "purpose": purpose, "recipient": subscriber.address, "state": STATE_PENDING,
             "attempts": 0, "next_attempt_at": now, "created_at": now, "broadcast_id": broadcast.id,
@@ -114,15 +114,13 @@ def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, 
 
         document = dict(broadcast.content.get("webhook") or {})
         document["meta"] = {**document.get("meta", {}), "unsubscribe": unsubscribe,
-                            "documentation": links.site_url("/subscriptions/")}
+                            "documentation": site_url("/subscriptions/")}
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
         base["payload"] = {"url": subscriber.address, "body": body, "secret": subscriber.secret}
     return base
 
 
 def _list_domain() -> str:
-    from portal.notify.outbox import mail_domain
-
     return mail_domain()
 
 
@@ -155,7 +153,7 @@ def expand_one(session: Session, broadcast: Broadcast, token: str, now: datetime
         subscribers = list(session.scalars(recipients_query(broadcast, broadcast.cursor, chunk)))
         rows = [message_values(broadcast, s, now, date_header) for s in subscribers]
         for start in range(0, len(rows), 500):
-            _insert_ignoring_duplicate(session, rows[start:start + 500])
+            insert_ignoring_duplicates(session, rows[start:start + 500])
         done = len(subscribers) < chunk
         values = {"recipients": Broadcast.recipients + len(rows),
                   "claimed_until": now + lease}
@@ -173,6 +171,16 @@ def expand_one(session: Session, broadcast: Broadcast, token: str, now: datetime
         session.refresh(broadcast)
         if done:
             return written
+
+
+def expansion_in_progress() -> bool:
+    """True while a worker holds a live lease on a pending broadcast."""
+    session = new_session()
+    try:
+        return session.scalar(select(Broadcast.id).where(
+            Broadcast.state == BROADCAST_PENDING, Broadcast.claimed_until > utcnow()).limit(1)) is not None
+    finally:
+        session.close()
 
 
 def expand_pending(worker: str, now: datetime) -> int:

@@ -1,33 +1,34 @@
-"""HTTP views of the notify domain (thin: they call services).
+"""HTTP views of status subscriptions and broadcasts (thin: they call services).
 
 * ``bp`` (``/subscriptions``): sign-up, opt-in confirmation, manage,
   one-click unsubscribe (RFC 8058), export and erase through signed links;
-* ``staff_bp`` (``/staff/broadcast``): announcements and the delivery log;
-* ``api_bp`` (``/api/v1``): ``POST /customers`` sends the welcome letter.
+* ``staff_bp`` (``/staff/broadcast``): announcements and the delivery log.
+
+The blueprints keep the names ``notify`` and ``notify_staff`` (endpoints such
+as ``notify.manage``) that the portal had before subscriptions moved into
+status: the URLs, and the links in e-mails already sent, stay the same.
 """
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.decorators import api_auth_required, role_required
+from portal.auth.decorators import role_required
 from portal.db import session
 from portal.extensions import csrf, limiter
 from portal.i18n import current_lang
-from portal.validation import form_fields, json_body
-from portal.notify import broadcasts, links, schemas, subscribers, welcome
-from portal.notify.models import Broadcast
+from portal.status import broadcasts, subscribers
+from portal.status import subscriber_links as links
+from portal.status import subscriber_schemas as schemas
+from portal.status.subscription_models import Broadcast
+from portal.validation import form_fields
 
 bp = Blueprint("notify", __name__)
 staff_bp = Blueprint("notify_staff", __name__)
-api_bp = Blueprint("notify_api", __name__)
-# Token-authenticated JSON API; a browser session is still CSRF-checked by
-# api_auth_required itself.
-csrf.exempt(api_bp)
 
 
 def _signup_limit() -> str:
@@ -53,7 +54,7 @@ def _subscriber_or_error(token: str, purpose: str = links.PURPOSE_MANAGE):
         message = (_("This link has expired. Please sign up again to get a new one.") if exc.expired
                    else _("This link is not valid (any more). If you are still subscribed, the link in "
                           "your latest e-mail works."))
-        return None, _no_store(Response(render_template("notify/message.html", title=_("Link not valid"),
+        return None, _no_store(Response(render_template("status/subscriptions/message.html", title=_("Link not valid"),
                                                         message=message), status=400))
 
 
@@ -61,7 +62,7 @@ def _subscriber_or_error(token: str, purpose: str = links.PURPOSE_MANAGE):
 
 @bp.get("/")
 def index():
-    return render_template("notify/subscribe.html", components=_components(), errors={}, form={})
+    return render_template("status/subscriptions/subscribe.html", components=_components(), errors={}, form={})
 
 
 @bp.post("/")
@@ -73,10 +74,10 @@ def subscribe():
                                     component_ids=form.component, all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
-        return render_template("notify/subscribe.html", components=_components(), errors={"email": str(exc)},
+        return render_template("status/subscriptions/subscribe.html", components=_components(), errors={"email": str(exc)},
                                form=request.form), 400
     session.commit()
-    return render_template("notify/message.html", title=_("Check your inbox"),
+    return render_template("status/subscriptions/message.html", title=_("Check your inbox"),
                            message=_("We sent you an e-mail. Open the link in it to confirm your subscription."))
 
 
@@ -90,11 +91,11 @@ def subscribe_webhook():
             all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
-        return render_template("notify/subscribe.html", components=_components(), errors={"url": str(exc)},
+        return render_template("status/subscriptions/subscribe.html", components=_components(), errors={"url": str(exc)},
                                form=request.form), 400
     session.commit()
     return _no_store(Response(render_template(
-        "notify/webhook_created.html", subscriber=subscriber, secret=secret,
+        "status/subscriptions/webhook_created.html", subscriber=subscriber, secret=secret,
         manage_url=subscribers.manage_url(subscriber))))
 
 
@@ -109,7 +110,7 @@ def confirm(token: str):
         subscribers.confirm(session, subscriber)
         return redirect(url_for("notify.manage", token=links.make_token(subscriber, links.PURPOSE_MANAGE),
                                 confirmed=1))
-    return _no_store(Response(render_template("notify/confirm.html", token=token)))
+    return _no_store(Response(render_template("status/subscriptions/confirm.html", token=token)))
 
 
 # -- public: manage through the signed link ----------------------------------
@@ -131,7 +132,7 @@ def manage(token: str):
             session.rollback()
             errors["components"] = str(exc)
     return _no_store(Response(render_template(
-        "notify/manage.html", subscriber=subscriber, token=token, components=_components(), errors=errors,
+        "status/subscriptions/manage.html", subscriber=subscriber, token=token, components=_components(), errors=errors,
         confirmed=request.args.get("confirmed") == "1"), status=400 if errors else 200))
 
 
@@ -152,7 +153,7 @@ def erase(token: str):
     if error:
         return error
     subscribers.erase(session, subscriber)
-    return render_template("notify/message.html", title=_("Your data is erased"),
+    return render_template("status/subscriptions/message.html", title=_("Your data is erased"),
                            message=_("We deleted your subscription and every message we kept for you."))
 
 
@@ -165,9 +166,9 @@ def unsubscribe(token: str):
     if error:
         return error
     if request.method == "GET":
-        return _no_store(Response(render_template("notify/unsubscribe.html", token=token, subscriber=subscriber)))
+        return _no_store(Response(render_template("status/subscriptions/unsubscribe.html", token=token, subscriber=subscriber)))
     subscribers.unsubscribe(session, subscriber)
-    return render_template("notify/message.html", title=_("You are unsubscribed"),
+    return render_template("status/subscriptions/message.html", title=_("You are unsubscribed"),
                            message=_("You will not receive status updates from us any more."))
 
 
@@ -191,7 +192,7 @@ def staff_index():
             errors["form"] = str(exc)
     items = broadcasts.recent_broadcasts(session)
     counts = broadcasts.delivery_counts(session, [b.id for b in items])
-    return render_template("notify/staff/index.html", broadcasts=items, counts=counts, errors=errors, form=form,
+    return render_template("status/staff/broadcasts.html", broadcasts=items, counts=counts, errors=errors, form=form,
                            components=_components()), 400 if errors else 200
 
 
@@ -201,7 +202,7 @@ def detail(broadcast_id: int):
     broadcast = session.get(Broadcast, broadcast_id) or abort(404)
     counts = broadcasts.delivery_counts(session, [broadcast.id]).get(
         broadcast.id, {"sent": 0, "pending": 0, "failed": 0, "dead": 0})
-    return render_template("notify/staff/detail.html", broadcast=broadcast, counts=counts,
+    return render_template("status/staff/broadcast_detail.html", broadcast=broadcast, counts=counts,
                            errors=broadcasts.delivery_errors(session, broadcast.id))
 
 
@@ -213,19 +214,3 @@ def retry(broadcast_id: int):
     count = broadcasts.retry_now(session, broadcast_id)
     flash(_("%(count)d message(s) will be sent again.", count=count), "success")
     return redirect(url_for("notify_staff.detail", broadcast_id=broadcast_id))
-
-
-# -- API: the welcome letter ---------------------------------------------------
-
-@api_bp.post("/customers")
-@api_auth_required("admin", "operator")
-def create_customer():
-    data = json_body(schemas.CustomerCreate)
-    try:
-        message, queued = welcome.send_welcome(session, data.email, name=data.name, locale=data.locale)
-    except subscribers.SubscriptionError as exc:
-        session.rollback()
-        return jsonify({"error": {"code": 400, "message": str(exc)}}), 400
-    session.commit()
-    return jsonify({"email": message.recipient, "welcome_letter": "queued" if queued else "already_sent",
-                    "message_id": message.payload.get("message_id")}), 202 if queued else 200

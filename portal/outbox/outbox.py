@@ -3,7 +3,7 @@
 ``enqueue_email`` and ``enqueue_webhook`` add one row to ``notify_messages``
 through the caller's session and never commit: the caller's commit makes the
 ticket (or incident update) and its messages real together, its rollback
-discards both. Delivery is the worker's job (:mod:`portal.notify.worker`).
+discards both. Delivery is the worker's job (:mod:`portal.outbox.worker`).
 
 The insert is ``INSERT ... ON CONFLICT (key) DO NOTHING`` so enqueueing the
 same idempotency key twice, even from two transactions at once, is a no-op.
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.notify.models import CHANNEL_EMAIL, CHANNEL_WEBHOOK, STATE_PENDING, Message
+from portal.outbox.models import CHANNEL_EMAIL, CHANNEL_WEBHOOK, STATE_PENDING, Message
 
 MAX_KEY_LENGTH = 255
 
@@ -33,7 +33,7 @@ class OutboxError(ValueError):
     """A message that cannot be enqueued as given (programming error)."""
 
 
-def _insert_ignoring_duplicate(session: Session, values: dict | list[dict]):
+def insert_ignoring_duplicates(session: Session, values: dict | list[dict]):
     """``INSERT ... ON CONFLICT (key) DO NOTHING`` of one row (a dict) or many
     (a list of dicts) on SQLite and PostgreSQL."""
     dialect = session.get_bind().dialect.name
@@ -59,7 +59,7 @@ def _add(session: Session, values: dict) -> Message:
         "created_at": now,
         **values,
     }
-    _insert_ignoring_duplicate(session, values)
+    insert_ignoring_duplicates(session, values)
     return session.scalars(select(Message).where(Message.key == key)).one()
 
 

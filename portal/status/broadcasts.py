@@ -3,7 +3,7 @@
 The receivers of ``portal.signals.incident_event`` / ``maintenance_event`` run
 inside the operator's transaction and write ONE ``Broadcast`` (rendered once
 per language, plus the Statuspage-shaped webhook document); the worker
-expands it (:mod:`portal.notify.fanout`). Posting therefore costs the same
+expands it (:mod:`portal.status.fanout`). Posting therefore costs the same
 whether there are ten subscribers or a hundred thousand.
 """
 from __future__ import annotations
@@ -17,17 +17,10 @@ from sqlalchemy.orm import Session
 
 from portal.config import SUPPORTED_LOCALES
 from portal.db import utcnow
-from portal.notify.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
-from portal.notify.models import (
-    STATE_DEAD,
-    STATE_FAILED,
-    STATE_PENDING,
-    STATE_SENDING,
-    STATE_SENT,
-    Broadcast,
-    Message,
-)
-from portal.notify.rendering import in_locale, render_mail
+from portal.outbox.models import STATE_DEAD, STATE_FAILED, STATE_PENDING, STATE_SENDING, STATE_SENT, Message
+from portal.outbox.rendering import in_locale, render_mail
+from portal.status.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
+from portal.status.subscription_models import Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +38,7 @@ def _placeholders() -> dict:
 
 
 def _incident_content(incident, update, event: str) -> dict:
-    from portal.notify.links import external_url
+    from portal.outbox.links import external_url
     from portal.status import display
 
     content = {}
@@ -60,7 +53,7 @@ def _incident_content(incident, update, event: str) -> dict:
                 subject = _("[%(site)s] %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
                             status=label, name=incident.name)
             body = render_mail(
-                "incident", incident=incident, update=update, event=event, status_label=label,
+                "status/email/incident", incident=incident, update=update, event=event, status_label=label,
                 incident_url=incident_url, components=[c.name for c in incident.components],
                 posted_at=display.status_time(update.display_at if update is not None else utcnow()),
                 window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
@@ -140,7 +133,7 @@ def announce(session: Session, *, subject: str, body: str, component_id: int | N
         component_ids = [int(component_id)]
     locale = locale if locale in SUPPORTED_LOCALES else current_app.config.get("DEFAULT_LOCALE", "en")
     with in_locale(locale):
-        rendered = render_mail("announcement", subject=subject, body_text=body,
+        rendered = render_mail("status/email/announcement", subject=subject, body_text=body,
                                body_html=render_markdown(body), **_placeholders())
     from portal.status import statuspage
 
@@ -216,3 +209,12 @@ def warm_up() -> None:
     IncidentUpdate(incident=incident, status="investigating", body="", body_html="", public_id="warmup",
                    created_at=now, updated_at=now, display_at=now, affected_components=[])
     _incident_content(incident, incident.updates[0], "created")
+
+
+def warm_up_in(app) -> None:
+    """The server-start hook: :func:`warm_up` in this process; never fails the start."""
+    with app.app_context():
+        try:
+            warm_up()
+        except Exception:  # an optimisation only: never keep the server from starting
+            log.exception("warming up the notification templates failed")

@@ -18,6 +18,11 @@ acceptance and that commit.
 Entry points: :func:`drain` (tests: deliver everything due now), :func:`run`
 (the loop of ``portal worker`` and of the in-process thread),
 :func:`start_in_process` (the ``portal serve`` hook).
+
+Domains hook in without the worker knowing them: :func:`register_periodic_job`
+(run by the first delivery loop every round: status's maintenance clock, kb's
+scheduled publishing) and :func:`register_fanout` (run by every loop before
+it claims: status's broadcasts expanded into one message per subscriber).
 """
 from __future__ import annotations
 
@@ -26,16 +31,50 @@ import os
 import socket
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
 
 from portal.db import new_session, utcnow
-from portal.notify.delivery import BatchDelivery, Clock, setting
-from portal.notify.models import STATE_FAILED, STATE_PENDING, STATE_SENDING, Message
+from portal.outbox.delivery import BatchDelivery, Clock, setting
+from portal.outbox.models import STATE_FAILED, STATE_PENDING, STATE_SENDING, Message
 
 log = logging.getLogger(__name__)
+
+#: ``app.extensions`` keys of what domains register (see the module docstring).
+PERIODIC_JOBS = "portal.periodic_jobs"
+FANOUTS = "portal.outbox.fanouts"
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A domain's fan-out: work that becomes outbox messages in the worker.
+
+    ``expand(worker_name, now)`` writes the messages that are due (call in an
+    app context; idempotent, safe with several workers) and returns how many
+    it wrote; ``in_progress()`` is True while another worker holds a lease on
+    an expansion (so ``portal worker --once`` does not stop early)."""
+
+    expand: Callable[[str, datetime], int]
+    in_progress: Callable[[], bool]
+
+
+def register_periodic_job(app: Flask, job: Callable[[], object]) -> None:
+    """Run ``job()`` (in an app context) every worker round. It must be
+    idempotent and safe with several workers; its exceptions are logged."""
+    jobs = app.extensions.setdefault(PERIODIC_JOBS, [])
+    if job not in jobs:
+        jobs.append(job)
+
+
+def register_fanout(app: Flask, fanout: FanOut) -> None:
+    """Let every delivery loop (and :func:`drain`) run ``fanout`` before it claims."""
+    fanouts = app.extensions.setdefault(FANOUTS, [])
+    if fanout not in fanouts:
+        fanouts.append(fanout)
 
 
 def worker_name() -> str:
@@ -91,11 +130,13 @@ def process_batch(app: Flask, *, worker: str | None = None, now: datetime | None
 
 
 def expand_broadcasts(app: Flask, *, now: datetime | None = None, worker: str | None = None) -> int:
-    """Turn pending broadcasts into per-recipient messages (see fanout)."""
-    from portal.notify import fanout
-
+    """Run the registered fan-outs (e.g. status's broadcasts to subscribers);
+    returns the messages they wrote."""
+    written = 0
     with app.app_context():
-        return fanout.expand_pending(worker or worker_name(), now or utcnow())
+        for fanout in app.extensions.get(FANOUTS, ()):
+            written += fanout.expand(worker or worker_name(), now or utcnow())
+    return written
 
 
 def drain(app: Flask, now: datetime | None = None, max_rounds: int = 10_000) -> int:
@@ -116,7 +157,7 @@ def drain(app: Flask, now: datetime | None = None, max_rounds: int = 10_000) -> 
 def _count_sent(app: Flask) -> int:
     from sqlalchemy import func
 
-    from portal.notify.models import STATE_SENT
+    from portal.outbox.models import STATE_SENT
 
     with app.app_context():
         session = new_session()
@@ -126,26 +167,10 @@ def _count_sent(app: Flask) -> int:
             session.close()
 
 
-def _tick_status(app: Flask) -> None:
-    """Let scheduled maintenance start and complete on time, if status offers it."""
-    try:
-        from portal.status import services as status_services
-    except ImportError:
-        return
-    tick = getattr(status_services, "tick", None)
-    if tick is None:
-        return
-    with app.app_context():
-        try:
-            tick()
-        except Exception:  # the delivery loop must outlive a bug elsewhere
-            log.exception("status tick failed")
-
-
 def _run_periodic_jobs(app: Flask) -> None:
-    """Run the periodic jobs domains registered in ``app.extensions["portal.periodic_jobs"]``
-    (e.g. kb publishes scheduled drafts). Each must be idempotent and safe with several workers."""
-    for job in app.extensions.get("portal.periodic_jobs", ()):
+    """Run the periodic jobs domains registered (:func:`register_periodic_job`),
+    e.g. status's maintenance clock and kb's scheduled publishing."""
+    for job in app.extensions.get(PERIODIC_JOBS, ()):
         with app.app_context():
             try:
                 job()
@@ -154,7 +179,7 @@ def _run_periodic_jobs(app: Flask) -> None:
 
 
 def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
-        batch_size: int | None = None, tick_status: bool = True) -> int:
+        batch_size: int | None = None, run_periodic: bool = True) -> int:
     """The delivery loop: until ``stop_event`` is set (or, ``once``, until idle).
 
     Returns how many messages it claimed and attempted."""
@@ -162,8 +187,7 @@ def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
     name = worker_name()
     handled = 0
     while not stop_event.is_set():
-        if tick_status:
-            _tick_status(app)
+        if run_periodic:
             _run_periodic_jobs(app)
         try:
             expanded = expand_broadcasts(app, worker=name)
@@ -185,15 +209,8 @@ def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
 
 
 def _expansion_in_progress(app: Flask) -> bool:
-    from portal.notify.models import BROADCAST_PENDING, Broadcast
-
     with app.app_context():
-        session = new_session()
-        try:
-            return session.scalar(select(Broadcast.id).where(
-                Broadcast.state == BROADCAST_PENDING, Broadcast.claimed_until > utcnow()).limit(1)) is not None
-        finally:
-            session.close()
+        return any(fanout.in_progress() for fanout in app.extensions.get(FANOUTS, ()))
 
 
 def run_concurrently(app: Flask, stop_event: threading.Event, *, concurrency: int = 1,
@@ -203,7 +220,7 @@ def run_concurrently(app: Flask, stop_event: threading.Event, *, concurrency: in
     totals: list[int] = []
 
     def loop(index: int) -> None:
-        totals.append(run(app, stop_event, once=once, batch_size=batch_size, tick_status=index == 0))
+        totals.append(run(app, stop_event, once=once, batch_size=batch_size, run_periodic=index == 0))
 
     threads = [threading.Thread(target=loop, args=(index,), name=f"portal-worker-{index}", daemon=True)
                for index in range(max(1, concurrency))]
@@ -215,26 +232,13 @@ def run_concurrently(app: Flask, stop_event: threading.Event, *, concurrency: in
     return sum(totals)
 
 
-def warm_up(app: Flask) -> None:
-    """Compile the notice templates in this process (see broadcasts.warm_up)."""
-    from portal.notify import broadcasts
-
-    with app.app_context():
-        try:
-            broadcasts.warm_up()
-        except Exception:  # an optimisation only: never keep the server from starting
-            log.exception("warming up the notification templates failed")
-
-
 def start_in_process(app: Flask) -> threading.Thread | None:
-    """The ``portal serve`` hook: a daemon delivery thread in this process.
-
-    Also renders a notice once, so the first incident post is fast too."""
-    warm_up(app)
+    """The ``portal serve`` hook: a daemon delivery thread in this process."""
     if not app.config.get("WORKER_IN_PROCESS"):
         return None
     stop_event = threading.Event()
     thread = threading.Thread(target=run, args=(app, stop_event), name="portal-outbox-worker", daemon=True)
+    # (keys keep their historical names: scripts and tests stop the thread through them)
     app.extensions["portal.notify.worker_stop"] = stop_event
     app.extensions["portal.notify.worker_thread"] = thread
     thread.start()

@@ -1,7 +1,8 @@
 """Rendering e-mails from templates, in the recipient's language.
 
-Every mail has a text and an HTML template under ``templates/notify/email/``
-(``<name>.txt`` and ``<name>.html``, the HTML extending ``_layout.html``).
+Every mail has a text and an HTML template in its domain's folder
+(``templates/<domain>/email/<name>.txt`` and ``.html``, the HTML extending
+``outbox/email/_layout.html``).
 Rendering runs inside ``flask_babel.force_locale`` and, outside a request
 (the worker, the CLI), inside a request context on ``SITE_URL`` so that
 ``url_for`` and the template globals behave as in a page.
@@ -44,10 +45,11 @@ def in_locale(locale: str):
 
 
 def render_mail(template: str, /, **context) -> dict:
-    """{"text", "html"} of ``notify/email/<name>.*`` (call inside :func:`in_locale`)."""
+    """{"text", "html"} of ``<template>.txt`` and ``<template>.html``, e.g.
+    ``"status/email/incident"`` (call inside :func:`in_locale`)."""
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     context.setdefault("site_url", current_app.config["SITE_URL"].rstrip("/"))
     return {
-        "text": render_template(f"notify/email/{template}.txt", **context),
-        "html": render_template(f"notify/email/{template}.html", **context),
+        "text": render_template(f"{template}.txt", **context),
+        "html": render_template(f"{template}.html", **context),
     }

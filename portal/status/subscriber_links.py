@@ -1,4 +1,4 @@
-"""Signed links for subscribers (no account needed) and absolute URLs in messages.
+"""Signed links for subscribers (no account needed): confirm, manage, unsubscribe.
 
 A token is ``itsdangerous``-signed ``{"s": subscriber id, "k": link key,
 "p": purpose}``. The link key is random per subscriber and never reused, and
@@ -9,7 +9,7 @@ Opt-in tokens expire after ``SUBSCRIBE_CONFIRM_MAX_AGE``; manage/unsubscribe
 tokens do not expire.
 
 Tokens sent before link keys existed (``{"s", "v", "p"}``, no key) are read
-as :class:`LinkClaim` without a key; :func:`portal.notify.subscribers.from_token`
+as :class:`LinkClaim` without a key; :func:`portal.status.subscribers.from_token`
 accepts them only for the row that already existed when they were signed.
 """
 from __future__ import annotations
@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 PURPOSE_CONFIRM = "confirm"
 PURPOSE_MANAGE = "manage"
+#: The salt keeps the former package name: links in e-mails already sent were signed with it.
 _SALT = "portal.notify.subscriber"
 
 
@@ -47,11 +48,11 @@ class LinkClaim:
 
 def _serializer() -> URLSafeTimedSerializer:
     # made once per app and key: expanding a broadcast signs one link per recipient
-    cached = current_app.extensions.get("portal.notify.serializer")
+    cached = current_app.extensions.get("portal.status.subscriber_links.serializer")
     if cached is None or cached[0] != current_app.config["SECRET_KEY"]:
         cached = (current_app.config["SECRET_KEY"],
                   URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT))
-        current_app.extensions["portal.notify.serializer"] = cached
+        current_app.extensions["portal.status.subscriber_links.serializer"] = cached
     return cached[1]
 
 
@@ -80,23 +81,3 @@ def read_token(token: str, purpose: str) -> LinkClaim:
         return LinkClaim(int(data["s"]), None, int(data["v"]), signed_at)
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise InvalidLink("malformed") from exc
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on ``SITE_URL``, in a request or not (worker, CLI).
-
-    Always the public address, never the host a request came in on: a link in
-    an e-mail or webhook made while staff work on an internal address must
-    still work for customers.
-    """
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        with current_app.test_request_context("/"):
-            path = url_for(endpoint, **values)
-    return current_app.config["SITE_URL"].rstrip("/") + path
-
-
-def site_url(path: str) -> str:
-    """``path`` (starting with ``/``) on the public address."""
-    return current_app.config["SITE_URL"].rstrip("/") + path
