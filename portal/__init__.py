@@ -39,6 +39,9 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.status.views", "staff_bp", "/staff/status"),
     ("portal.tickets.views", "bp", "/<lang:lang>/contact"),
     ("portal.tickets.views", "staff_bp", "/staff/tickets"),
+    ("portal.support.views", "bp", "/<lang:lang>"),
+    ("portal.support.views", "api_bp", "/api/v1"),
+    ("portal.support.staff_views", "staff_bp", "/staff/support"),
     ("portal.notify.views", "bp", "/subscriptions"),
     ("portal.notify.views", "staff_bp", "/staff/broadcast"),
     ("portal.notify.views", "api_bp", "/api/v1"),
@@ -55,6 +58,7 @@ DOMAIN_INIT = (
     "portal.notify",
     "portal.tickets",
     "portal.insights",
+    "portal.support",
 )
 
 
