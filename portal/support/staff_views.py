@@ -34,6 +34,7 @@ def _trend_charts(report: dict) -> list:
     targets = report["targets"]
     average = [None if f.average_hours is None else round(f.average_hours, 2) for f in report["trend"].values()]
     within = [_percent(f.within_share) for f in report["trend"].values()]
+    within_hours = "%g" % targets.within_hours
     return [
         charts.line_chart(_("Average first answer per week"), labels,
                           [charts.Series(_("Average (business hours)"), average),
@@ -44,7 +45,7 @@ def _trend_charts(report: dict) -> list:
                           [charts.Series(_("Within target"), within),
                            charts.Series(_("Target"), [targets.within_share * 100] * len(labels))],
                           description=_("Share of tickets answered within %(hours)s business hours.",
-                                        hours=f"{targets.within_hours:g}"),
+                                        hours=within_hours),
                           label_header=_("Week"), unit=" %", y_max=100),
     ]
 

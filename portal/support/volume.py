@@ -50,7 +50,7 @@ def volume_charts(session: Session, tickets_config, lang: str, *, weeks: int = D
     hours = [f"{h:02d}" for h in range(24)]
     busiest = max(((grid[d][h], d, h) for d in range(7) for h in range(24)), default=(0, 0, 0))
     description = (_("%(count)s tickets in the last %(weeks)s weeks; busiest: %(day)s %(hour)s:00.",
-                     count=total, weeks=weeks, day=days[busiest[1]], hour=f"{busiest[2]:02d}")
+                     count=total, weeks=weeks, day=days[busiest[1]], hour=hours[busiest[2]])
                    if total else _("No tickets in this period."))
     heat = charts.heatmap(_("Tickets by weekday and hour"), days, hours, grid, description=description,
                           corner_header=_("Day"))
