@@ -107,3 +107,23 @@ def test_the_cli_reads_a_message_on_stdin(mail_app, reference):
     result = runner.invoke(args=["support", "ingest-mail"], input=message(subject=f"RE: {reference}"))
     assert result.exit_code == 0 and result.output.startswith("recorded: answered")
     assert runner.invoke(args=["support", "ingest-mail"], input=b"not a mail at all").output.startswith("ignored")
+
+
+def test_hostile_messages_are_ignored_never_crash(mail_app, reference):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    header_values = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=80)
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(["From", "To", "Subject", "Date", "Message-ID", "In-Reply-To",
+                                               "References", "Delivered-To", "X-Portal-Event", "X-Portal-Ticket"]),
+                              header_values), max_size=8))
+    def run(headers):
+        raw = "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\nbody\r\n"
+        assert ingest(mail_app, raw.encode("utf-8", "surrogateescape")).status in ("recorded", "duplicate", "ignored")
+
+    run()
+    run_bytes = message(subject=f"=?utf-8?q?=FF=FE?= [{reference}]", date="not a date", message_id="")
+    assert ingest(mail_app, run_bytes).status in ("recorded", "ignored")

@@ -7,7 +7,7 @@ from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from portal.support.models import IDEA_STATUSES, SCORES
+from portal.support.models import IDEA_STATUSES
 from portal.support.ratings import MAX_COMMENT
 
 REFERENCE_PATTERN = r"^\s*[Tt]-\d{4}-\d{6}\s*$"

@@ -25,6 +25,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.errors import HeaderParseError
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
@@ -108,7 +109,15 @@ def ingest(session: Session, raw: bytes, tickets_config) -> Outcome:
     """Record the answer one message reports (commits when it records)."""
     if len(raw) > MAX_MESSAGE_BYTES:
         return Outcome("ignored", "too large")
-    message = message_from_bytes(raw, policy=default_policy)
+    try:
+        return _ingest(session, message_from_bytes(raw, policy=default_policy), tickets_config)
+    except (HeaderParseError, ValueError, TypeError, IndexError, AttributeError) as err:
+        # a header the parser cannot read: this copy is of no use, and must not stop the mailbox
+        session.rollback()
+        return Outcome("ignored", f"unreadable message ({type(err).__name__})")
+
+
+def _ingest(session: Session, message, tickets_config) -> Outcome:
     signed = _signed_reference(message)
     reference = signed or _thread_reference(session, message) or _named_reference(message)
     if reference is None:
