@@ -42,6 +42,9 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.status.subscriber_views", "bp", "/subscriptions"),
     ("portal.status.subscriber_views", "staff_bp", "/staff/broadcast"),
     ("portal.kb.welcome_views", "api_bp", "/api/v1"),
+    ("portal.support.views", "bp", "/<lang:lang>"),
+    ("portal.support.views", "api_bp", "/api/v1"),
+    ("portal.support.staff_views", "staff_bp", "/staff/support"),
     ("portal.openapi", "bp", "/api"),
 )
 
@@ -55,6 +58,7 @@ DOMAIN_INIT = (
     "portal.outbox",
     "portal.tickets",
     "portal.insights",
+    "portal.support",
 )
 
 

@@ -25,6 +25,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("portal.tickets.cli", "tickets_group"),
     ("portal.kb.cli", "articles_group"),
     ("portal.kb.cli", "export_command"),
+    ("portal.support.cli", "support_group"),
 )
 
 

@@ -132,6 +132,7 @@ MODEL_MODULES = (
     "portal.outbox.models",
     "portal.tickets.models",
     "portal.insights.models",
+    "portal.support.models",
 )
 
 

@@ -24,6 +24,7 @@ OPERATION_MODULES = (
     "portal.kb.schemas",
     "portal.tickets.schemas",
     "portal.insights.schemas",
+    "portal.support.schemas",
 )
 
 #: Security requirement names used in :attr:`Operation.auth`.

@@ -36,3 +36,8 @@ search_performed = _signals.signal("search-performed")
 #: ``article_slug`` (or None), ``query`` (what the customer had typed, already
 #: masked by the browser; receivers must not store it as text, or None).
 deflection_event = _signals.signal("deflection-event")
+
+#: Sent by ``tickets.services.create_ticket`` after the ticket is flushed and
+#: its messages are queued, before commit. kwargs: ``session``, ``ticket``.
+#: (The support loop starts the ticket's lifecycle and files suggestions as ideas.)
+ticket_created = _signals.signal("ticket-created")

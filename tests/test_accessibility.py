@@ -37,9 +37,32 @@ def sample_site(app, staff):
         incident = db.session.scalars(select(Incident).order_by(Incident.id)).first()
         category_slug = article.category_slug
         ids = {"article_id": article.id, "article_slug": article.slug, "category": category_slug,
-               "incident": incident.public_id}
+               "incident": incident.public_id, **_support_loop()}
     ids["admin"] = staff("admin")
     return ids
+
+
+def _support_loop() -> dict:
+    """An answered suggestion: an idea, a rating link and figures on the support pages."""
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.support import ratings
+    from portal.support import services as support_services
+    from portal.support.models import Idea, Rating
+    from portal.tickets.models import Ticket
+
+    ticket = Ticket(reference="T-2026-000777", public_token="a11y-ticket", form_slug="suggestion", locale="en",
+                    email="customer@example.com", subject="Dark mode", created_at=utcnow() - timedelta(days=1))
+    db.session.add(ticket)
+    db.session.flush()
+    support_services.on_ticket_created(session=db.session, ticket=ticket)
+    support_services.record_event(db.session, ticket.reference, "answered", agent="Anna")
+    db.session.commit()
+    rating = db.session.scalars(select(Rating)).one()
+    ratings.record(db.session, rating, "poor", "Too slow.")
+    return {"ticket": ticket.reference, "idea": db.session.scalars(select(Idea)).one().id,
+            "rating_token": ratings.make_token(rating)}
 
 
 def _public_pages(lang: str, site: dict) -> list[str]:
@@ -56,6 +79,7 @@ def _public_pages(lang: str, site: dict) -> list[str]:
         f"/{lang}/status/incidents/{site['incident']}",
         f"/{lang}/status/history",
         "/subscriptions/",
+        f"/{lang}/rate/{site['rating_token']}",
     ]
 
 
@@ -78,6 +102,12 @@ def _staff_pages(site: dict) -> list[str]:
         "/staff/search/",
         "/staff/tokens",
         "/staff/password",
+        "/staff/support/",
+        "/staff/support/happiness",
+        "/staff/support/volume",
+        "/staff/support/ideas/",
+        f"/staff/support/ideas/{site['idea']}",
+        f"/staff/support/tickets/{site['ticket']}",
     ]
 
 

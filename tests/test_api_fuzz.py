@@ -62,9 +62,23 @@ def fuzz_target(app, staff):
         resolved = services.create_incident("Old outage", impact="major")
         services.resolve(resolved, "Fixed")
         token = auth_services.create_api_token(db.session.get(User, user.id), "fuzz")
-        ids = {"public_id": open_incident.public_id, "ref": "api", "lang": "en"}
+        ids = {"public_id": open_incident.public_id, "ref": "api", "lang": "en", "reference": _ticket_reference()}
         resolved_ids = {"public_id": resolved.public_id, "ref": "shop", "lang": "nl"}
     return app, token, [ids, resolved_ids]
+
+
+def _ticket_reference() -> str:
+    """A real ticket, so the helpdesk events API reaches its services."""
+    from datetime import datetime, timezone
+
+    from portal import db
+    from portal.tickets.models import Ticket
+
+    ticket = Ticket(reference="T-2026-000902", public_token="fuzz-api-ticket", form_slug="question", locale="en",
+                    email="customer@example.com", subject="Question", created_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket.reference
 
 
 def _fuzz(operation, mode, headers, path_parameters=None):

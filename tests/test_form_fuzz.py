@@ -74,6 +74,7 @@ def site(app, staff, login):
         db.session.commit()
         manage_token = subscribers.manage_url(subscriber).rsplit("/", 1)[1]
         ids = {"public_id": incident.public_id, "article_id": article.id, "token": manage_token}
+        ids.update(_support_ids())
         resolved_id = resolved.public_id
         component_id = api.public_id
     anonymous = app.test_client()
@@ -81,6 +82,27 @@ def site(app, staff, login):
     login(signed_in, admin)
     return {"app": app, "anonymous": anonymous, "staff": signed_in, "ids": ids, "resolved": resolved_id,
             "component": component_id}
+
+
+def _support_ids() -> dict:
+    """A ticket of the suggestion form (so an idea), answered (so a rating link)."""
+    from datetime import datetime, timezone
+
+    from portal import db
+    from portal.support import ratings, services as support_services
+    from portal.support.models import Idea, Rating
+    from portal.tickets.models import Ticket
+
+    ticket = Ticket(reference="T-2026-000901", public_token="fuzz-ticket", form_slug="suggestion", locale="en",
+                    email="customer@example.com", subject="Dark mode", created_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    db.session.add(ticket)
+    db.session.flush()
+    support_services.on_ticket_created(session=db.session, ticket=ticket)
+    support_services.record_event(db.session, ticket.reference, "answered")
+    db.session.commit()
+    rating = db.session.query(Rating).one()
+    return {"reference": ticket.reference, "idea_id": str(db.session.query(Idea).one().id),
+            "rating_token": ratings.make_token(rating)}
 
 
 def _targets(site) -> list[tuple[str, str]]:
@@ -92,7 +114,8 @@ def _targets(site) -> list[tuple[str, str]]:
         form_slug = next(iter(get_config().forms))
     fill = {"lang": "en", "token_id": "1", "query_id": "1", "broadcast_id": "1", "slug": form_slug,
             "revision_id": "1", "redirect_id": "1", "feedback_id": "1", "group_id": "1",
-            "article_id": str(ids["article_id"]), "public_id": ids["public_id"], "token": ids["token"]}
+            "article_id": str(ids["article_id"]), "public_id": ids["public_id"], "token": ids["token"],
+            "reference": ids["reference"], "idea_id": ids["idea_id"]}
     targets = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint == "tickets.events":
@@ -104,6 +127,8 @@ def _targets(site) -> list[tuple[str, str]]:
                 value = "reset-password"
             if rule.endpoint == "status_staff.component_status":
                 value = site["component"]
+            if rule.endpoint == "support.rate" and name == "token":
+                value = ids["rating_token"]
             url = re.sub(rf"<(?:[a-z]+:)?{name}>", value, url)
         kind = "staff" if url.startswith("/staff/") else "anonymous"
         targets.append((rule.endpoint, kind, url))

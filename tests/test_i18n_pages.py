@@ -384,3 +384,47 @@ def test_pages_without_a_language_answer_in_the_language_of_the_page_before(clie
     assert switched.headers["Location"] == "/subscriptions/"
     assert '<html lang="de"' in client.get("/subscriptions/", headers={
         "Referer": "http://localhost/subscriptions/"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_support_loop_speaks_the_customers_language(app, client, staff, login, locale):
+    """The rating request, the rating page (before and after rating, and a broken
+    link), the "your idea shipped" e-mail, and the support staff pages."""
+    from portal.db import session
+    from portal.support import ideas, services
+    from portal.support.models import Idea
+
+    words = CONTENT[locale]
+    headers = {"Accept-Language": "en"}
+    address = f"klant-{locale}@shop.example"
+    sent = client.post(f"/{locale}/contact/suggestion", headers=headers,
+                       data={"email": address, "subject": words["title"], "description": words["body"]})
+    assert sent.status_code == 303
+    reference = re.search(r"T-\d{4}-\d{6}", client.get(sent.headers["Location"]).get_data(as_text=True)).group(0)
+    with app.app_context():
+        services.record_event(session, reference, "answered", agent="Anna")
+        session.commit()
+    [rating_mail] = _messages(app, "rating", address)
+    assert_no_english(locale, "rating request", _mail_segments(rating_mail))
+    link = re.search(r"http://portal\.test(/\S+choice=great)", rating_mail["text"]).group(1)
+    assert_no_english(locale, "rating page", shown_text(_page(client, link, locale)))
+    saved = client.post(link.split("?")[0], data={"score": "great"}, headers=headers)
+    assert saved.status_code == 200 and f'<html lang="{locale}"' in saved.get_data(as_text=True)
+    assert_no_english(locale, "rating saved", shown_text(saved.get_data(as_text=True)))
+    broken = link.split("?")[0][:-3] + "xyz"
+    assert_no_english(locale, "broken rating link", shown_text(_page(client, broken, locale, expect=404)))
+    with app.app_context():
+        idea = session.scalars(select(Idea)).one()
+        ideas.update(session, idea, status="shipped", release_url="https://example.com/releases/5")
+    [shipped] = _messages(app, "idea", address)
+    assert_no_english(locale, "idea shipped", _mail_segments(shipped))
+
+    client.set_cookie("lang", locale)
+    login(client, staff("operator"))
+    for path in ("/staff/support/", "/staff/support/happiness", "/staff/support/volume", "/staff/support/ideas/",
+                 f"/staff/support/ideas/{idea.id}", f"/staff/support/tickets/{reference}"):
+        response = client.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        assert f'<html lang="{locale}"' in html, f"{path} is not in {locale}"
+        assert_no_english(locale, path, shown_text(html))

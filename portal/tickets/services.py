@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal import db
+from portal import db, signals
 from portal.db import utcnow
 from portal.outbox.links import external_url, site_url
 from portal.outbox.services import enqueue_email, enqueue_webhook
@@ -241,6 +241,7 @@ def create_ticket(submission: Submission, *, now: datetime | None = None) -> Tic
         session.add(ticket)
         session.flush()
         _enqueue_ticket_messages(session, ticket, config, submission.files, now)
+        signals.ticket_created.send(session=session, ticket=ticket)
         attempt = submission.attempt_id or secrets.token_hex(16)
         # the query is kept (scrubbed) only when no suggestion was opened: what the help center lacks
         query = None if submission.suggestion_opened else (submission.last_query or submission.subject)
