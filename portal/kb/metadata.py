@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
+from portal.i18n import supported_locale
 from portal.kb.models import ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC
 
 ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "questions", "summary", "status", "order",
@@ -46,8 +47,8 @@ def normalize_locale(value) -> str | None:
         return None
     if not isinstance(value, str):
         raise ImportProblem(f"locale must be a language code such as 'nl', not {_kind(value)}")
-    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
-    if primary not in SUPPORTED_LOCALES:
+    primary = supported_locale(value)
+    if primary is None:
         raise ImportProblem(f"locale {value.strip()!r} is not supported (use one of {', '.join(SUPPORTED_LOCALES)})")
     return primary
 

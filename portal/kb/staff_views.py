@@ -25,6 +25,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from portal.auth.decorators import role_required
 from portal.config import SUPPORTED_LOCALES
 from portal.db import session
+from portal.i18n import site_timezone
 from portal.kb import diffing, metadata, services, workflow
 from portal.kb.models import (
     STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_INTERNAL, VISIBILITY_PUBLIC, Article, Category,
@@ -98,7 +99,7 @@ def _form_data(content: dict, article: Article | None) -> dict:
 
 
 def site_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+    return site_timezone()
 
 
 def parse_local_time(value: str) -> datetime:

@@ -38,11 +38,11 @@ STAFF_ROLES = ("admin", "operator", "writer")
 
 
 def _ticket_rate_limit() -> str:
-    return current_app.config.get("TICKETS_RATE_LIMIT", "5 per minute;30 per day")
+    return current_app.config["TICKETS_RATE_LIMIT"]
 
 
 def _events_rate_limit() -> str:
-    return current_app.config.get("TICKETS_EVENTS_RATE_LIMIT", "120 per minute;2000 per day")
+    return current_app.config["TICKETS_EVENTS_RATE_LIMIT"]
 
 
 def _suggestions(query: str, lang: str) -> list[dict]:
