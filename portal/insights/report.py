@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlalchemy.orm import aliased
 

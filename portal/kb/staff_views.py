@@ -13,18 +13,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from portal.auth.decorators import role_required
 from portal.config import SUPPORTED_LOCALES
 from portal.db import session
+from portal.pagination import paginate
 from portal.i18n import site_timezone
 from portal.kb import diffing, metadata, services, workflow
 from portal.kb.models import (
@@ -126,12 +127,9 @@ def index():
         statement = statement.where(Article.locale == locale)
     if status:
         statement = statement.where(LIST_FILTERS[status])
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    articles = session.scalars(statement.order_by(Article.updated_at.desc(), Article.id.desc())
-                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("kb/staff/index.html", articles=articles, total=total, page=page, pages=pages,
+    listed = paginate(session, statement.order_by(Article.updated_at.desc(), Article.id.desc()),
+                      request.args.get("page", 1, type=int), PAGE_SIZE)
+    return render_template("kb/staff/index.html", articles=listed.items, total=listed.total, listed=listed,
                            query=query, locale=locale, status=status, filters=list(LIST_FILTERS))
 
 

@@ -18,6 +18,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import NullQuery, Term
 
 from portal.db import session, utcnow
+from portal.pagination import page_count
 from portal.search.analysis import all_languages
 from portal.search.index import CheckReport, RebuildReport, SearchIndex
 from portal.search.longtext import ticket_parts
@@ -125,9 +126,15 @@ class SearchPage:
     other_locales: dict[str, int] = field(default_factory=dict)
     category: str | None = None
 
+    # what the pagination macro reads (portal.pagination.Page); a page past
+    # the last is not clamped here: the view answers it with a 404
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
+
+    @property
+    def number(self) -> int:
+        return self.page
 
     @property
     def has_previous(self) -> bool:

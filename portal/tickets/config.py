@@ -19,6 +19,7 @@ from flask import Flask, current_app
 
 from portal import safe_yaml
 from portal.config import SUPPORTED_LOCALES
+from portal.emails import is_email
 from portal.tickets.hours import WEEKDAYS, ResponseTarget, Schedule
 from portal.tickets.spec import FIELD_TYPES, FieldSpec, FormSpec, Option, Text, TicketsConfig, UrgencyOption
 
@@ -34,7 +35,6 @@ RESERVED_NAMES = frozenset({
 })
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(ValueError):
@@ -273,7 +273,7 @@ def parse_config(raw, source: str = "tickets.yaml") -> TicketsConfig:
     raw = checker.mapping(raw, "(top level)")
     support = checker.mapping(raw.get("support"), "support")
     support_email = support.get("email")
-    if not isinstance(support_email, str) or not EMAIL.match(support_email):
+    if not is_email(support_email):
         checker.fail("support.email", "must be an e-mail address")
     schedule = _parse_schedule(checker, checker.mapping(raw.get("business_hours"), "business_hours"),
                                checker.mapping(raw.get("holidays"), "holidays", required=False))

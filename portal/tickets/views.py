@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_from_directory,
+                   session, url_for)
 from flask_babel import gettext as _
 
 from portal import db
@@ -195,9 +194,8 @@ def attachment(attachment_id: int):
     found = db.session.get(TicketAttachment, attachment_id)
     if found is None:
         abort(404)
-    upload_dir = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    path = (upload_dir / found.stored_path).resolve()
-    if upload_dir not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name)
+    # send_from_directory joins safely (werkzeug.security.safe_join): a stored
+    # path that would leave the upload folder, or a missing file, is a 404
+    return send_from_directory(current_app.config["UPLOAD_DIR"], found.stored_path, mimetype=found.content_type,
+                               as_attachment=True, download_name=found.original_name)
 
