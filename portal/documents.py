@@ -41,12 +41,13 @@ def problems_at(found: list[tuple[tuple, str]]) -> PydanticCustomError:
     return PydanticCustomError("portal", "{message}", {"message": found[0][1], "problems": found})
 
 
-def location(loc) -> str:
-    """``("forms", 2, "fields", 0, "type")`` → ``forms[2].fields[0].type``."""
+def location(loc, first_index: int = 0) -> str:
+    """``("forms", 2, "fields", 0, "type")`` → ``forms[2].fields[0].type``
+    (``first_index=1``: list items counted from 1, as writers of front matter count)."""
     text = ""
     for part in loc:
         if isinstance(part, int):
-            text += f"[{part}]"
+            text += f"[{part + first_index}]"
         elif part == "[key]":  # pydantic marks a mapping's key; the key itself is the place
             continue
         else:
@@ -71,18 +72,23 @@ GENERIC_MESSAGES = {
 }
 
 
-def problems(exc: ValidationError) -> list[str]:
-    """``path: what is wrong`` for every error, in document order."""
+def problems(exc: ValidationError, separator: str = ": ", first_index: int = 0) -> list[str]:
+    """``path: what is wrong`` for every error, in document order (``separator=" "``
+    gives ``title is missing``)."""
     found = []
+
+    def add(loc, message):
+        found.append(f"{location(loc, first_index)}{separator}{message}")
+
     for error in exc.errors(include_url=False):
         loc, ctx = tuple(error["loc"]), error.get("ctx") or {}
         if error["type"] == "portal" and ctx.get("problems"):
-            found.extend(f"{location(loc + tuple(sub))}: {message}" for sub, message in ctx["problems"])
-            continue
-        if error["type"] == "portal":
-            found.append(f"{location(loc + tuple(ctx.get('at') or ()))}: {ctx['message']}")
-            continue
-        found.append(f"{location(loc)}: {GENERIC_MESSAGES.get(error['type'], error['msg'])}")
+            for sub, message in ctx["problems"]:
+                add(loc + tuple(sub), message)
+        elif error["type"] == "portal":
+            add(loc + tuple(ctx.get("at") or ()), ctx["message"])
+        else:
+            add(loc, GENERIC_MESSAGES.get(error["type"], error["msg"]))
     return found
 
 
