@@ -68,6 +68,10 @@ class ArticleForm(FlaskForm):
     body = TextAreaField(_l("Article (markdown)"), validators=[Optional()])
     note = StringField(_l("What changed? (optional)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
+    # the submit button pressed (preview, draft, publish, schedule) and, for
+    # schedule, when; rendered by the template itself, read through the form
+    action = StringField()
+    publish_at = StringField(validators=[Optional()])
 
 
 def _questions(text: str | None) -> list[str]:
@@ -178,7 +182,7 @@ def _save(form: ArticleForm, article: Article | None, action: str):
     new_slug = (form.slug.data or "").strip()
     base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
     values = _form_values(form, slug, locale)  # checks the questions before anything is written
-    publish_at = parse_local_time(request.form.get("publish_at") or "") if action == "schedule" else None
+    publish_at = parse_local_time(form.publish_at.data or "") if action == "schedule" else None
     saved, outcome = services.save_article(**values, status=status, author=current_user.email,
                                            note=form.note.data or None, base_revision_id=base)
     if action == "schedule":
@@ -205,7 +209,7 @@ def _save(form: ArticleForm, article: Article | None, action: str):
 
 def _editor(form: ArticleForm, article: Article | None):
     if request.method == "POST" and form.validate_on_submit():
-        action = request.form.get("action")
+        action = form.action.data
         if action == "preview":
             try:
                 return _render_editor(form, article, preview=render_markdown(form.body.data or ""))

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import HiddenField
 
 from portal.emails import is_email
 from portal.tickets import attachments, pii
@@ -28,6 +30,12 @@ HONEYPOT_FIELD = "leave_blank"
 #: Values of the "personal data found" choice.
 PII_MASK = "mask"
 PII_SEND = "send"
+
+
+class WithdrawForm(FlaskForm):
+    """"This answered my question" on the sent page: the article that did (a slug, or empty)."""
+
+    article = HiddenField()
 
 
 @dataclass

@@ -23,7 +23,7 @@ from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.tickets import analytics, attachments, pii, services
 from portal.tickets.config import ConfigError, get_config
-from portal.tickets.forms import HONEYPOT_FIELD, read_submission, suggestion_query
+from portal.tickets.forms import HONEYPOT_FIELD, WithdrawForm, read_submission, suggestion_query
 from portal.tickets.models import STATUS_OPEN, TicketAttachment
 from portal.tickets.schemas import ClientEvent
 from portal.validation import json_body
@@ -161,7 +161,7 @@ def withdraw(lang: str, token: str):
     ticket = services.ticket_by_token(token)
     if ticket is None:
         abort(404)
-    article = request.form.get("article", "")
+    article = WithdrawForm().article.data or ""
     services.withdraw_ticket(ticket, article_slug=article if analytics.ARTICLE_SLUG.match(article) else None)
     return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
 
