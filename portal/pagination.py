@@ -17,14 +17,11 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-@dataclass
-class Page:
-    """One page of rows; ``number`` counts from 1."""
+class PageLinks:
+    """What the pagination macro asks of a page, from its ``number`` and ``pages``."""
 
-    items: list = field(default_factory=list)
-    number: int = 1
-    pages: int = 1
-    total: int = 0
+    number: int
+    pages: int
 
     @property
     def has_previous(self) -> bool:
@@ -33,6 +30,16 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
+
+
+@dataclass
+class Page(PageLinks):
+    """One page of rows; ``number`` counts from 1."""
+
+    items: list = field(default_factory=list)
+    number: int = 1
+    pages: int = 1
+    total: int = 0
 
     # the name templates and older callers use for the number
     @property

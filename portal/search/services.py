@@ -18,7 +18,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import NullQuery, Term
 
 from portal.db import session, utcnow
-from portal.pagination import page_count
+from portal.pagination import PageLinks, page_count
 from portal.search.analysis import all_languages
 from portal.search.index import CheckReport, RebuildReport, SearchIndex
 from portal.search.longtext import ticket_parts
@@ -111,7 +111,7 @@ def suggest(query: str | None = None, locale: str | None = None, limit: int = 5,
 # -- the search page ---------------------------------------------------------
 
 @dataclass
-class SearchPage:
+class SearchPage(PageLinks):
     """One page of search results, ready for a template."""
 
     query: str
@@ -135,14 +135,6 @@ class SearchPage:
     @property
     def number(self) -> int:
         return self.page
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def search(query: str, locale: str, page: int = 1, per_page: int = 10, category: str | None = None) -> SearchPage:
