@@ -5,8 +5,8 @@ Order of precedence (last wins), as in the Flask tutorial and microblog:
 1. the defaults below;
 2. ``<PORTAL_DATA_DIR>/config.py`` if it exists (Flask's instance config);
 3. environment variables: ``DATABASE_URL`` and ``SECRET_KEY`` as they are, and
-   every other setting as ``PORTAL_<NAME>`` (values are parsed as JSON when they
-   parse, so ``PORTAL_MAIL_PORT=2525`` is an int);
+   every other setting as ``PORTAL_<NAME>`` (Flask's ``from_prefixed_env``: values
+   are parsed as JSON when they parse, so ``PORTAL_MAIL_PORT=2525`` is an int);
 4. ``test_config`` passed to :func:`portal.create_app`.
 
 Nothing here touches the disk at import time.
@@ -31,6 +31,14 @@ LOCALE_NAMES = {
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: Hosts whose embedded videos articles may show (iframes), the default of
+#: PORTAL_EMBED_HOSTS; the sanitizer and the Content-Security-Policy both read it.
+DEFAULT_EMBED_HOSTS = (
+    "www.youtube-nocookie.com",
+    "www.youtube.com",
+    "player.vimeo.com",
+)
+
 #: Links when PORTAL_SITE_URL is not set and no server derived one (CLI commands).
 FALLBACK_SITE_URL = "http://localhost:8000"
 
@@ -52,7 +60,7 @@ def defaults(data_dir: Path) -> dict:
         # request (e-mails, webhooks, worker). None = not set: `portal serve`
         # derives it from --host/--port, anything else uses FALLBACK_SITE_URL.
         "SITE_URL": None,
-        "TIMEZONE": "Europe/Amsterdam",
+        "TIMEZONE": "Europe/Amsterdam",  # blank = UTC (portal.i18n.site_timezone)
         "DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
@@ -89,6 +97,13 @@ def defaults(data_dir: Path) -> dict:
         "SEARCH_LEARNING_MAX_BOOST": 1.5,
         # Synonym files under git: <folder>/<locale>.yaml (portal/search/synonyms.py).
         "SEARCH_SYNONYMS_DIR": str(PROJECT_ROOT / "synonyms"),
+        # Help center: video hosts articles may embed; largest image the editor accepts.
+        "EMBED_HOSTS": list(DEFAULT_EMBED_HOSTS),
+        "KB_IMAGE_MAX_BYTES": 5 * 1024 * 1024,
+        # Insights: articles not updated for this many months count as stale;
+        # search-result clicks recorded per IP address.
+        "INSIGHTS_STALE_MONTHS": 12,
+        "INSIGHTS_CLICK_RATE_LIMIT": "60 per minute;1000 per day",
         # Mail: MAIL_BACKEND "file" writes .eml files to MAIL_DIR, "smtp" talks SMTP.
         "MAIL_BACKEND": "file",
         "MAIL_SERVER": "localhost",
@@ -120,6 +135,16 @@ def defaults(data_dir: Path) -> dict:
         "TICKET_SUBMIT_LOCK_TIMEOUT": 3,  # seconds a ticket waits for a database lock before the form comes back
         "TICKETS_EVENTS_RATE_LIMIT": "120 per minute;2000 per day",  # analytics events per IP address
         "TICKETS_COUNT_VISITS": True,  # count help-center page views per day (no cookies, no IPs)
+        # The support loop (portal/support/config.py says what each means).
+        "SUPPORT_TARGETS": {"average_hours": 2.0, "within_hours": 2.0, "within_share": 0.8, "aim_hours": 1.0,
+                            "promise_hours": 24.0},  # first-answer targets, business hours
+        "SUPPORT_TEAMS": {},  # team name -> form slugs; default: the form's group in tickets.yaml
+        "SUPPORT_HELPDESK_TOKEN": None,  # shared secret for the events API besides staff API tokens
+        "SUPPORT_ANSWER_ADDRESS": None,  # answer mailbox; signed per-ticket addresses are made from it
+        "SUPPORT_AGENT_DOMAINS": None,  # sender domains that count as answers; default: support.email's
+        "SUPPORT_IDEAS_FORM": "suggestion",  # the form whose tickets become ideas
+        "SUPPORT_RATING_MAX_AGE_DAYS": 90,  # how long a rating link works
+        "SUPPORT_RATING_RATE_LIMIT": "30 per minute;300 per day",  # rating posts per IP address
         # Paths of content folders that `portal import` reads by default.
         "ARTICLES_DIR": str(PROJECT_ROOT / "articles"),
         "INCIDENTS_DIR": str(PROJECT_ROOT / "incidents"),
@@ -129,29 +154,34 @@ def defaults(data_dir: Path) -> dict:
     }
 
 
-def _parse_env_value(value: str):
-    import json
-
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
+def default(name: str):
+    """One built-in default, for code that runs outside an app (no data folder involved)."""
+    return defaults(Path("instance"))[name]
 
 
-def from_environment(environ: os._Environ | dict | None = None) -> dict:
-    """Settings named in the environment."""
-    environ = os.environ if environ is None else environ
-    found: dict = {}
-    for key, value in environ.items():
-        if key.startswith("PORTAL_") and key != "PORTAL_DATA_DIR":
-            found[key[len("PORTAL_"):]] = _parse_env_value(value)
-    if environ.get("DATABASE_URL"):
-        found["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(environ["DATABASE_URL"])
-    if environ.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in found:
-        found["RATELIMIT_STORAGE_URI"] = environ["REDIS_URL"]
-    if environ.get("SECRET_KEY"):
-        found["SECRET_KEY"] = environ["SECRET_KEY"]
-    return found
+def from_environment() -> dict:
+    """Settings named in the environment.
+
+    ``PORTAL_<NAME>`` is Flask's :meth:`~flask.Config.from_prefixed_env`: the
+    value parsed as JSON when it parses (``2525`` an int, ``true`` a bool,
+    ``["a", "b"]`` a list), else kept as text; ``PORTAL_A__B`` sets key ``B``
+    of the dict ``A``. ``PORTAL_DATA_DIR`` is not a setting: it chose the data
+    folder the defaults were made from (:func:`data_dir_from_environment`).
+    The unprefixed ``DATABASE_URL``, ``REDIS_URL`` and ``SECRET_KEY`` are the
+    names hosting platforms set.
+    """
+    from flask import Config
+
+    found = Config(str(PROJECT_ROOT))
+    found.from_prefixed_env("PORTAL")
+    found.pop("DATA_DIR", None)
+    if os.environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in found:
+        found["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
+    if os.environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    return dict(found)
 
 
 def normalize_database_url(url: str) -> str:

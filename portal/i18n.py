@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
 from werkzeug.routing import BaseConverter
@@ -29,6 +30,34 @@ def translation_directory(app: Flask) -> str:
     return str(catalogs.ensure_compiled(TRANSLATIONS_DIR, fallback))
 
 
+def default_locale() -> str:
+    """The site's default language (``DEFAULT_LOCALE``, see :func:`portal.config.defaults`)."""
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def site_timezone() -> ZoneInfo:
+    """The site's time zone (``TIMEZONE``; blank means UTC)."""
+    return ZoneInfo(current_app.config["TIMEZONE"] or "UTC")
+
+
+def supported_locale(value) -> str | None:
+    """The supported language ``value`` names, or None.
+
+    ``nl``, ``NL``, `` nl ``, ``nl-NL``, ``nl_NL`` and ``nl-Latn-NL`` are all
+    ``nl``: the primary subtag of a BCP 47 tag or a POSIX locale name, in any
+    case. ``dutch``, ``nlx`` or a language we have no catalog for are None.
+    """
+    if not isinstance(value, str):
+        return None
+    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SUPPORTED_LOCALES else None
+
+
+def normalize_locale(value) -> str:
+    """The supported language ``value`` names (see :func:`supported_locale`), else the default."""
+    return supported_locale(value) or default_locale()
+
+
 class LangConverter(BaseConverter):
     """Matches only the supported language codes, so ``/<lang>/`` never
     swallows other top-level paths such as ``/status`` or ``/api``."""
@@ -42,7 +71,7 @@ def negotiated_locale() -> str:
     if cookie in SUPPORTED_LOCALES:
         return cookie
     best = request.accept_languages.best_match(SUPPORTED_LOCALES)
-    return best or current_app.config.get("DEFAULT_LOCALE", "en")
+    return best or default_locale()
 
 
 def referring_locale() -> str | None:
@@ -74,7 +103,7 @@ def select_locale() -> str:
     try:
         view_args = request.view_args or {}
     except RuntimeError:  # outside a request (CLI, worker)
-        return current_app.config.get("DEFAULT_LOCALE", "en")
+        return default_locale()
     if view_args.get("lang") in SUPPORTED_LOCALES:
         return view_args["lang"]
     # An unmatched URL (a 404) still names its language: /nl/missing is Dutch.

@@ -5,17 +5,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
-#: Hosts whose embedded videos articles may show (iframes). Configurable with
-#: PORTAL_EMBED_HOSTS; the sanitizer and the Content-Security-Policy both read it.
-DEFAULT_EMBED_HOSTS = (
-    "www.youtube-nocookie.com",
-    "www.youtube.com",
-    "player.vimeo.com",
-)
+from portal.config import DEFAULT_EMBED_HOSTS
 
 
 def embed_hosts() -> tuple[str, ...]:
-    return tuple(current_app.config.get("EMBED_HOSTS") or DEFAULT_EMBED_HOSTS)
+    # an empty list (PORTAL_EMBED_HOSTS=[]) is not "no hosts": it falls back to the defaults
+    return tuple(current_app.config["EMBED_HOSTS"] or DEFAULT_EMBED_HOSTS)
 
 
 def is_safe_redirect(target: str | None) -> bool:

@@ -13,7 +13,6 @@ every address and with the same message whether or not the account exists.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import ROLES, TOKEN_DISPLAY_LENGTH, TOKEN_PREFIX, ApiToken, User
 from portal.db import session, utcnow
+from portal.emails import InvalidEmail, normalize_email, validate_email
 
 MIN_PASSWORD_LENGTH = 12
 #: Argon2 happily hashes megabytes; refuse that before it becomes a denial of service.
@@ -41,7 +41,6 @@ MAX_NAME_LENGTH = 200
 #: ``last_used_at`` is written at most this often per token, not on every API call.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 _dummy_hashes: dict[tuple, str] = {}
 
 
@@ -117,10 +116,6 @@ def set_password(user: User, password: str) -> None:
 
 # -- users -----------------------------------------------------------------------
 
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def get_user_by_email(email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
@@ -136,8 +131,10 @@ def list_users() -> list[User]:
 def create_user(email: str, role: str, password: str | None = None, name: str | None = None) -> User:
     """Create a staff account. Without a password nobody can sign in to it until
     one is set (``portal user set-password``)."""
-    email = normalize_email(email)
-    if not _EMAIL_RE.match(email) or len(email) > 254:
+    try:
+        email = validate_email(email)
+    except InvalidEmail:
+        email = normalize_email(email)
         raise AuthError(_("“%(email)s” is not a valid e-mail address.", email=email))
     if role not in ROLES:
         raise AuthError(_("Unknown role “%(role)s”; choose one of %(roles)s.", role=role, roles=", ".join(ROLES)))

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from portal import db
 from portal.config import SUPPORTED_LOCALES
 from portal.core import favicon
-from portal.i18n import LANG_COOKIE, arriving_locale
+from portal.i18n import LANG_COOKIE, arriving_locale, default_locale
 from portal.web import is_safe_redirect
 
 bp = Blueprint("core", __name__)
@@ -46,7 +46,7 @@ def contact():
 def set_language(code: str):
     """The language switcher: remember the choice and go to that language's page."""
     if code not in SUPPORTED_LOCALES:
-        code = current_app.config.get("DEFAULT_LOCALE", "en")
+        code = default_locale()
     target = request.args.get("next", "")
     if not is_safe_redirect(target):
         target = url_for("core.index")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlalchemy.orm import aliased
 
 from portal.db import session, utcnow
+from portal.i18n import default_locale
 from portal.insights.models import SearchDaily
 from portal.kb.feedback import Happiness
 from portal.kb.models import (
@@ -177,7 +177,7 @@ def stale_articles(period: Period, months: int = DEFAULT_STALE_MONTHS, limit: in
 
 
 def source_locale() -> str:
-    return current_app.config.get("DEFAULT_LOCALE", "en")
+    return default_locale()
 
 
 def outdated_translations(period: Period, limit: int = ROW_LIMIT) -> list[dict]:

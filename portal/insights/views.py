@@ -26,7 +26,7 @@ MAX_STALE_MONTHS = 120
 def _period() -> tuple[report.Period, int]:
     days = request.args.get("days", type=int)
     locale = request.args.get("locale") if request.args.get("locale") in SUPPORTED_LOCALES else None
-    default_months = int(current_app.config.get("INSIGHTS_STALE_MONTHS", report.DEFAULT_STALE_MONTHS))
+    default_months = int(current_app.config["INSIGHTS_STALE_MONTHS"])
     months = request.args.get("stale_months", default_months, type=int) or default_months
     return (report.Period(days=days if days in report.PERIODS else report.DEFAULT_PERIOD, locale=locale),
             min(max(1, months), MAX_STALE_MONTHS))
@@ -52,7 +52,7 @@ def index():
 
 @api_bp.post("/search-clicks")
 @csrf.exempt
-@limiter.limit(lambda: current_app.config.get("INSIGHTS_CLICK_RATE_LIMIT", "60 per minute;1000 per day"))
+@limiter.limit(lambda: current_app.config["INSIGHTS_CLICK_RATE_LIMIT"])
 def search_click():
     # force: a beacon may send its JSON as text/plain (no CORS preflight)
     click = validate(SearchClick, request.get_json(silent=True, force=True))

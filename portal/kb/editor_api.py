@@ -33,7 +33,6 @@ media_bp = Blueprint("kb_media", __name__)
 EDITOR_ROLES = ("writer",)
 #: Longest markdown previewed (characters); the body of a long manual page is ~60,000.
 MAX_PREVIEW_CHARS = 300_000
-DEFAULT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 MAX_ALT_CHARS = 300
 IMAGE_FOLDER = "kb-images"
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -82,7 +81,7 @@ def upload_image():
         return _error(_("The alt text is too long: at most %(max)d characters.", max=MAX_ALT_CHARS))
     if upload is None or not upload.filename:
         return _error(_("Choose an image to upload."))
-    max_bytes = int(current_app.config.get("KB_IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES))
+    max_bytes = int(current_app.config["KB_IMAGE_MAX_BYTES"])
     data = upload.stream.read(max_bytes + 1)
     try:
         checked = attachments.check_file("image", upload.filename, data, max_bytes)

@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import case, func, select
 
 from portal.db import session, utcnow
+from portal.pagination import Page, paginate
 from portal.kb.models import RATING_GREAT, RATING_OKAY, RATING_POOR, RATINGS, Article, ArticleFeedback
 
 MAX_COMMENT = 2000
@@ -149,16 +150,8 @@ def scores_for(article_ids) -> dict[int, Happiness]:
 
 # -- the writers' inbox -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class InboxPage:
-    items: list
-    total: int
-    page: int
-    pages: int
-
-
 def inbox(*, state: str = INBOX_OPEN, rating: str | None = None, locale: str | None = None,
-          article_id: int | None = None, page: int = 1, page_size: int = INBOX_PAGE_SIZE) -> InboxPage:
+          article_id: int | None = None, page: int = 1, page_size: int = INBOX_PAGE_SIZE) -> Page:
     """Commented feedback, newest first, filtered; items are (feedback, article) pairs."""
     statement = (select(ArticleFeedback, Article).join(Article, Article.id == ArticleFeedback.article_id)
                  .where(ArticleFeedback.comment.is_not(None)))
@@ -172,12 +165,8 @@ def inbox(*, state: str = INBOX_OPEN, rating: str | None = None, locale: str | N
         statement = statement.where(Article.locale == locale)
     if article_id is not None:
         statement = statement.where(ArticleFeedback.article_id == article_id)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    items = session.execute(statement.order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc())
-                            .limit(page_size).offset((page - 1) * page_size)).all()
-    return InboxPage([tuple(row) for row in items], total, page, pages)
+    return paginate(session, statement.order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc()),
+                    page, page_size, scalars=False)
 
 
 def open_comment_count() -> int:

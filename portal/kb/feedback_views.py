@@ -18,6 +18,7 @@ from portal.config import SUPPORTED_LOCALES
 from portal.db import session
 from portal.kb import feedback as feedback_service
 from portal.kb.models import RATINGS, Article
+from portal.forms import BackForm
 from portal.web import is_safe_redirect
 
 feedback_bp = Blueprint("kb_feedback", __name__)
@@ -68,7 +69,7 @@ def inbox():
 
 
 def _back():
-    target = request.form.get("next")
+    target = BackForm().next.data
     return redirect(target if is_safe_redirect(target) else url_for(".inbox"))
 
 

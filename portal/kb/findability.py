@@ -21,7 +21,7 @@ bp = Blueprint("kb_findability", __name__)
 
 def absolute_url(path: str) -> str:
     """``/en/articles/x`` on the public address of the site."""
-    return (current_app.config.get("SITE_URL") or request.host_url).rstrip("/") + path
+    return current_app.config["SITE_URL"].rstrip("/") + path
 
 
 def canonical_url(path: str | None = None) -> str:

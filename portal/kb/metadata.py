@@ -12,9 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Annotated
+
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
 
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
+from portal.documents import Document, kind_of, problem, problems
+from portal.i18n import supported_locale
 from portal.kb.models import ARTICLE_STATUSES, DEFAULT_CATEGORY, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_PUBLIC
 
 ARTICLE_KEYS = {"kind", "title", "slug", "category", "locale", "tags", "questions", "summary", "status", "order",
@@ -40,123 +45,161 @@ def title_from_slug(slug: str) -> str:
     return (words[:1].upper() + words[1:]) if words else slug
 
 
-def normalize_locale(value) -> str | None:
-    """``nl``, ``nl-NL``, ``nl_nl`` → ``nl``; raises for a language we do not support."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ImportProblem(f"locale must be a language code such as 'nl', not {_kind(value)}")
-    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
-    if primary not in SUPPORTED_LOCALES:
-        raise ImportProblem(f"locale {value.strip()!r} is not supported (use one of {', '.join(SUPPORTED_LOCALES)})")
-    return primary
+# -- values (each raises a problem in the writer's words; the path is added by the model) --
 
-
-def _kind(value) -> str:
-    names = {list: "a list", dict: "a mapping", bool: "true/false", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _text(meta: dict, key: str, *, required: bool = False, max_length: int | None = None) -> str | None:
-    value = meta.get(key)
+def _line(value, *, one_line: bool, max_length: int | None, required: bool):
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ImportProblem(f"{key} is missing")
+            raise problem("is missing")
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ImportProblem(f"{key} must be text, not {_kind(value)}")
-    text = " ".join(str(value).split()) if key == "title" else str(value).strip()
+        raise problem(f"must be text, not {kind_of(value)}")
+    text = " ".join(str(value).split()) if one_line else str(value).strip()
     if max_length and len(text) > max_length:
-        raise ImportProblem(f"{key} is longer than {max_length} characters")
+        raise problem(f"is longer than {max_length} characters")
     return text
 
 
-def _slug(meta: dict, key: str, default: str, max_length: int) -> str:
-    raw = meta.get(key)
-    if raw is None or raw == "":
-        raw = default
-    elif isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise ImportProblem(f"{key} must be text, not {_kind(raw)}")
-    slug = slugify(str(raw), max_length)
-    if not slug:
-        raise ImportProblem(f"{key} {str(raw)!r} has no letters or digits to make a URL from")
-    return slug
+def text_value(*, max_length: int | None = None, required: bool = False, one_line: bool = False):
+    """A text field: numbers become text, blank is missing, ``one_line`` folds white space."""
+    return Annotated[str | None, BeforeValidator(
+        lambda value: _line(value, one_line=one_line, max_length=max_length, required=required))]
 
 
-def _order(meta: dict) -> int | None:
-    value = meta.get("order")
+def slug_value(max_length: int, default: str | None = None):
+    """A URL-safe name made from the text given, else from ``default`` (None: the file name)."""
+    def check(value, info: ValidationInfo):
+        if value is None or value == "":
+            value = default if default is not None else (info.context or {}).get("stem", "")
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise problem(f"must be text, not {kind_of(value)}")
+        slug = slugify(str(value), max_length)
+        if not slug:
+            raise problem(f"{str(value)!r} has no letters or digits to make a URL from")
+        return slug
+    return Annotated[str, BeforeValidator(check)]
+
+
+def _locale_code(value):
+    """``nl``, ``nl-NL``, ``nl_nl`` → ``nl``; a language we do not support is a problem."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise problem(f"must be a language code such as 'nl', not {kind_of(value)}")
+    code = supported_locale(value)
+    if code is None:
+        raise problem(f"{value.strip()!r} is not supported (use one of {', '.join(SUPPORTED_LOCALES)})")
+    return code
+
+
+def _order(value):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ImportProblem(f"order must be a whole number, not {_kind(value)}")
+        raise problem(f"must be a whole number, not {kind_of(value)}")
     try:
         number = int(value)
     except ValueError:
-        raise ImportProblem(f"order must be a whole number, not {value!r}") from None
+        raise problem(f"must be a whole number, not {value!r}") from None
     if not -1_000_000 <= number <= 1_000_000:
-        raise ImportProblem("order must be between -1000000 and 1000000")
+        raise problem("must be between -1000000 and 1000000")
     return number
 
 
 def _distinct_texts(items, name: str, *, lower: bool, max_length: int, max_count: int) -> list[str]:
     """Each item as one line of text (lower-cased for tags), blanks and repeats
-    dropped, bounded; problems name the item (``tags[3]``)."""
+    dropped, bounded; problems name the item (``tags[3]``, counted from 1)."""
     found: list[str] = []
-    for position, item in enumerate(items, start=1):
+    for position, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise ImportProblem(f"{name}[{position}] must be text, not {_kind(item)}")
+            raise problem(f"must be text, not {kind_of(item)}", at=position)
         text = " ".join(str(item).split())
         text = text.lower() if lower else text
         if len(text) > max_length:
-            raise ImportProblem(f"{name}[{position}] is longer than {max_length} characters")
+            raise problem(f"is longer than {max_length} characters", at=position)
         if text and text not in found:
             found.append(text)
     if len(found) > max_count:
-        raise ImportProblem(f"at most {max_count} {name} per article")
+        raise problem(f"lists more than {max_count} (at most {max_count} {name} per article)")
     return found
 
 
-def _questions(meta: dict) -> list[str]:
+def _questions(value) -> list[str]:
     """``questions:``: a list of phrasings (one line each), or one phrasing."""
-    value = meta.get("questions")
     if value is None or value == "":
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ImportProblem(f"questions must be a list of questions, not {_kind(value)}")
+        raise problem(f"must be a list of questions, not {kind_of(value)}")
     return _distinct_texts(value, "questions", lower=False, max_length=MAX_QUESTION, max_count=MAX_QUESTIONS)
 
 
-def _tags(meta: dict) -> list[str]:
+def _tags(value) -> list[str]:
     """``tags:``: a list, or comma-separated text; lower-cased."""
-    value = meta.get("tags")
     if value is None or value == "":
         return []
     if isinstance(value, str):
         value = value.split(",")
     elif not isinstance(value, list):
-        raise ImportProblem(f"tags must be a list or comma-separated text, not {_kind(value)}")
+        raise problem(f"must be a list or comma-separated text, not {kind_of(value)}")
     return _distinct_texts(value, "tags", lower=True, max_length=MAX_TAG, max_count=MAX_TAGS)
 
 
-def _status(meta: dict) -> str:
-    value = meta.get("status")
-    if value is None or value == "":
-        return STATUS_PUBLISHED
-    if isinstance(value, str) and value.strip().lower() in ARTICLE_STATUSES:
-        return value.strip().lower()
-    raise ImportProblem("status must be draft or published")
+def choice_value(choices, default: str, message: str):
+    """One of ``choices`` in any case (``Draft``), blank the default."""
+    def check(value):
+        if value is None or value == "":
+            return default
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        raise problem(message)
+    return Annotated[str, BeforeValidator(check)]
 
 
-def _visibility(meta: dict) -> str:
-    """``visibility: internal`` keeps an article for signed-in staff; default public."""
-    value = meta.get("visibility")
-    if value is None or value == "":
-        return VISIBILITY_PUBLIC
-    if isinstance(value, str) and value.strip().lower() in VISIBILITIES:
-        return value.strip().lower()
-    raise ImportProblem("visibility must be public or internal")
+# -- the front matter, declared ----------------------------------------------------------
+
+def _defaulted(kind):
+    """A field whose validator also decides what a missing key means."""
+    return Annotated[kind, Field(default=None, validate_default=True)]
+
+
+class _FrontMatter(Document):
+    """Keys every file may have; unknown keys are ignored here (kept in ``extra``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    locale: Annotated[str | None, BeforeValidator(_locale_code)] = None
+    content_locale: Annotated[str | None, BeforeValidator(_locale_code),
+                              Field(alias="ms.contentlocale")] = None
+    summary: text_value() = None
+    order: Annotated[int | None, BeforeValidator(_order)] = None
+
+
+class ArticleFrontMatter(_FrontMatter):
+    title: _defaulted(text_value(max_length=MAX_TITLE, required=True, one_line=True))
+    slug: _defaulted(slug_value(MAX_SLUG))
+    category: _defaulted(slug_value(MAX_CATEGORY, default=DEFAULT_CATEGORY))
+    tags: _defaulted(Annotated[list, BeforeValidator(_tags)])
+    questions: _defaulted(Annotated[list, BeforeValidator(_questions)])
+    status: _defaulted(choice_value(ARTICLE_STATUSES, STATUS_PUBLISHED, "must be draft or published"))
+    visibility: _defaulted(choice_value(VISIBILITIES, VISIBILITY_PUBLIC, "must be public or internal"))
+
+
+class CategoryFrontMatter(_FrontMatter):
+    title: _defaulted(text_value(max_length=MAX_CATEGORY_TITLE, required=True, one_line=True))
+    slug: _defaulted(slug_value(MAX_CATEGORY))
+    icon: text_value(max_length=MAX_ICON) = None
+
+
+def _checked(model: type[_FrontMatter], source: SourceFile) -> _FrontMatter:
+    """The front matter checked; every problem, as ``title is missing; tags[2] must be text``."""
+    meta = source.meta if isinstance(source.meta, dict) else {}
+    try:
+        return model.model_validate(meta, context={"stem": source.path.stem})
+    except ValidationError as exc:
+        # writers count from 1: the second tag is tags[2]
+        raise ImportProblem("; ".join(problems(exc, separator=" ", first_index=1))) from None
 
 
 def json_safe(value):
@@ -172,10 +215,9 @@ def json_safe(value):
     return str(value)
 
 
-def _locale(source: SourceFile) -> str:
-    meta = source.meta
-    locale = normalize_locale(meta.get("locale")) or normalize_locale(meta.get("ms.contentlocale"))
-    locale = locale or normalize_locale(source.default_locale)
+def _locale(checked: _FrontMatter, source: SourceFile) -> str:
+    """``locale``, else ``ms.contentlocale`` (Microsoft's articles), else ``portal import --locale``."""
+    locale = checked.locale or checked.content_locale or supported_locale(source.default_locale)
     if not locale:
         raise ImportProblem("locale is missing: add 'locale: en' to the front matter or import with --locale")
     return locale
@@ -216,31 +258,20 @@ class CategoryMeta:
 def article_meta(source: SourceFile) -> ArticleMeta:
     """Checked front matter of an article file."""
     _check_text_is_storable(source)
-    meta = source.meta
+    checked = _checked(ArticleFrontMatter, source)
     return ArticleMeta(
-        title=_text(meta, "title", required=True, max_length=MAX_TITLE),
-        slug=_slug(meta, "slug", source.path.stem, MAX_SLUG),
-        locale=_locale(source),
-        category=_slug(meta, "category", DEFAULT_CATEGORY, MAX_CATEGORY),
-        tags=_tags(meta),
-        questions=_questions(meta),
-        summary=_text(meta, "summary"),
-        status=_status(meta),
-        order=_order(meta),
-        extra=json_safe({k: v for k, v in meta.items() if k not in ARTICLE_KEYS}),
-        visibility=_visibility(meta),
+        title=checked.title, slug=checked.slug, locale=_locale(checked, source), category=checked.category,
+        tags=checked.tags, questions=checked.questions, summary=checked.summary, status=checked.status,
+        order=checked.order, visibility=checked.visibility,
+        extra=json_safe({k: v for k, v in source.meta.items() if k not in ARTICLE_KEYS}),
     )
 
 
 def category_meta(source: SourceFile) -> CategoryMeta:
     """Checked front matter of a category file (``kind: category``)."""
     _check_text_is_storable(source)
-    meta = source.meta
+    checked = _checked(CategoryFrontMatter, source)
     return CategoryMeta(
-        title=_text(meta, "title", required=True, max_length=MAX_CATEGORY_TITLE),
-        slug=_slug(meta, "slug", source.path.stem, MAX_CATEGORY),
-        locale=_locale(source),
-        summary=_text(meta, "summary") or (source.body.strip() or None),
-        order=_order(meta),
-        icon=_text(meta, "icon", max_length=MAX_ICON),
+        title=checked.title, slug=checked.slug, locale=_locale(checked, source),
+        summary=checked.summary or (source.body.strip() or None), order=checked.order, icon=checked.icon,
     )

@@ -6,7 +6,6 @@ and internal articles are filtered here, in one place.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import load_only
 
 from portal.db import session, utcnow
+from portal.pagination import Page, paginate
 from portal.kb.models import (
     STATUS_PUBLISHED, WELCOME_CATEGORY, Article, ArticleViewDaily, Category,
 )
@@ -62,32 +62,10 @@ def category(slug: str, locale: str) -> Category | None:
     return session.scalar(select(Category).where(Category.slug == slug, Category.locale == locale))
 
 
-@dataclass
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def category_articles(slug: str, locale: str, page: int = 1, per_page: int | None = None) -> Page:
     """One page of a category's published articles, by order then title."""
-    per_page = per_page or CATEGORY_PAGE_SIZE
-    total = session.scalar(select(func.count(Article.id)).where(
-        Article.locale == locale, Article.is_customer_visible, Article.category_slug == slug)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    items = session.scalars(_ordered(_published(locale).where(Article.category_slug == slug))
-                            .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=list(items), number=page, pages=pages, total=total)
+    return paginate(session, _ordered(_published(locale).where(Article.category_slug == slug)),
+                    page, per_page or CATEGORY_PAGE_SIZE)
 
 
 def published_article(slug: str, locale: str, *, include_internal: bool = False) -> Article | None:

@@ -22,6 +22,7 @@ from portal import signals
 from portal.config import SUPPORTED_LOCALES
 from portal.content import ImportProblem, SourceFile
 from portal.db import is_postgres, session, utcnow
+from portal.i18n import default_locale
 from portal.kb import import_checks, metadata
 from portal.kb.import_checks import IMPORT_AUTHOR
 from portal.kb.models import (
@@ -76,7 +77,7 @@ def _add_revision(article: Article, content: dict, author: str | None, note: str
 def source_article(slug: str) -> Article | None:
     """The article translations are made from: the one in the site's default
     language, else the earliest created language of that slug."""
-    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    default = default_locale()
     return (find_article(slug, default) or session.scalar(
         select(Article).where(Article.slug == slug).order_by(Article.created_at, Article.id).limit(1)))
 

@@ -13,18 +13,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from portal.auth.decorators import role_required
 from portal.config import SUPPORTED_LOCALES
 from portal.db import session
+from portal.pagination import paginate
+from portal.i18n import site_timezone
 from portal.kb import diffing, metadata, services, workflow
 from portal.kb.models import (
     STATUS_DRAFT, STATUS_PUBLISHED, VISIBILITIES, VISIBILITY_INTERNAL, VISIBILITY_PUBLIC, Article, Category,
@@ -66,6 +68,10 @@ class ArticleForm(FlaskForm):
     body = TextAreaField(_l("Article (markdown)"), validators=[Optional()])
     note = StringField(_l("What changed? (optional)"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField()
+    # the submit button pressed (preview, draft, publish, schedule) and, for
+    # schedule, when; rendered by the template itself, read through the form
+    action = StringField()
+    publish_at = StringField(validators=[Optional()])
 
 
 def _questions(text: str | None) -> list[str]:
@@ -98,7 +104,7 @@ def _form_data(content: dict, article: Article | None) -> dict:
 
 
 def site_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+    return site_timezone()
 
 
 def parse_local_time(value: str) -> datetime:
@@ -125,12 +131,9 @@ def index():
         statement = statement.where(Article.locale == locale)
     if status:
         statement = statement.where(LIST_FILTERS[status])
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    articles = session.scalars(statement.order_by(Article.updated_at.desc(), Article.id.desc())
-                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("kb/staff/index.html", articles=articles, total=total, page=page, pages=pages,
+    listed = paginate(session, statement.order_by(Article.updated_at.desc(), Article.id.desc()),
+                      request.args.get("page", 1, type=int), PAGE_SIZE)
+    return render_template("kb/staff/index.html", articles=listed.items, total=listed.total, listed=listed,
                            query=query, locale=locale, status=status, filters=list(LIST_FILTERS))
 
 
@@ -179,7 +182,7 @@ def _save(form: ArticleForm, article: Article | None, action: str):
     new_slug = (form.slug.data or "").strip()
     base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
     values = _form_values(form, slug, locale)  # checks the questions before anything is written
-    publish_at = parse_local_time(request.form.get("publish_at") or "") if action == "schedule" else None
+    publish_at = parse_local_time(form.publish_at.data or "") if action == "schedule" else None
     saved, outcome = services.save_article(**values, status=status, author=current_user.email,
                                            note=form.note.data or None, base_revision_id=base)
     if action == "schedule":
@@ -206,7 +209,7 @@ def _save(form: ArticleForm, article: Article | None, action: str):
 
 def _editor(form: ArticleForm, article: Article | None):
     if request.method == "POST" and form.validate_on_submit():
-        action = request.form.get("action")
+        action = form.action.data
         if action == "preview":
             try:
                 return _render_editor(form, article, preview=render_markdown(form.body.data or ""))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
+from portal.i18n import default_locale
 from portal.kb.models import WELCOME_CATEGORY, Article, ArticleViewDaily
 from portal.outbox.addresses import AddressError, normalize_email
 from portal.outbox.links import site_url
@@ -44,7 +45,7 @@ def welcome_guides(session: Session, locale: str) -> list[dict]:
                                   Article.is_customer_visible)
             .order_by(Article.position.is_(None), Article.position, Article.title)))
 
-    articles = in_language(locale) or in_language(current_app.config.get("DEFAULT_LOCALE", "en"))
+    articles = in_language(locale) or in_language(default_locale())
     return [_article_link(a) for a in articles]
 
 

@@ -6,11 +6,9 @@ for the opt-in, the fan-out and the welcome letter's idempotency key.
 """
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 
-EMAIL_PATTERN = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+from portal.emails import InvalidEmail, validate_email
 
 
 class AddressError(ValueError):
@@ -18,9 +16,8 @@ class AddressError(ValueError):
 
 
 def normalize_email(address: str) -> str:
-    """The address lower-cased, or :class:`AddressError`."""
-    address = (address or "").strip()
-    if len(address) > 254 or not EMAIL_PATTERN.match(address):
-        raise AddressError(_("Please enter a valid e-mail address, like name@example.com."))
-    local, _at, domain = address.rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
+    """The canonical spelling (:func:`portal.emails.validate_email`), or :class:`AddressError`."""
+    try:
+        return validate_email(address)
+    except InvalidEmail:
+        raise AddressError(_("Please enter a valid e-mail address, like name@example.com.")) from None

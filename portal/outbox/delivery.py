@@ -35,15 +35,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-def setting(app: Flask, name: str, default):
-    value = app.config.get(name)
-    return default if value is None else value
-
-
 def backoff_delay(app: Flask, attempts: int) -> timedelta:
     """Exponential backoff with jitter: base * 2^(n-1), capped, then ±25 %."""
-    base = float(setting(app, "WORKER_BACKOFF_SECONDS", 30))
-    cap = float(setting(app, "WORKER_BACKOFF_MAX_SECONDS", 3600))
+    base = float(app.config["WORKER_BACKOFF_SECONDS"])
+    cap = float(app.config["WORKER_BACKOFF_MAX_SECONDS"])
     delay = min(cap, base * (2 ** max(0, attempts - 1)))
     return timedelta(seconds=delay * random.uniform(0.75, 1.25))
 
@@ -56,8 +51,8 @@ class BatchDelivery:
         self.session = session
         self.token = token
         self.clock = clock
-        self.lease = timedelta(seconds=float(setting(app, "WORKER_LEASE_SECONDS", 120)))
-        self.max_attempts = int(setting(app, "WORKER_MAX_ATTEMPTS", 8))
+        self.lease = timedelta(seconds=float(app.config["WORKER_LEASE_SECONDS"]))
+        self.max_attempts = int(app.config["WORKER_MAX_ATTEMPTS"])
         self.sent = 0
         self.messages: dict[int, Message] = {}
         self.lease_until = clock()
@@ -168,8 +163,8 @@ class BatchDelivery:
                 self.mark_failed(message, error, server_down=True)
 
     def deliver_webhooks(self, ids: list[int]) -> None:
-        timeout = float(setting(self.app, "WEBHOOK_TIMEOUT", 10))
-        parallel = max(1, int(setting(self.app, "WEBHOOK_CONCURRENCY", 8)))
+        timeout = float(self.app.config["WEBHOOK_TIMEOUT"])
+        parallel = max(1, int(self.app.config["WEBHOOK_CONCURRENCY"]))
         held = [m for m in (self._held(i) for i in ids) if m is not None]
         jobs = [(m.id, m.payload["url"], m.payload["body"], m.payload.get("secret"), m.key) for m in held]
         by_id = {m.id: m for m in held}

@@ -112,14 +112,14 @@ class SMTPBackend:
     """One SMTP connection per batch; reconnects once if the server drops it."""
 
     def __init__(self, config: dict):
-        self.host = config.get("MAIL_SERVER") or "localhost"
-        self.port = int(config.get("MAIL_PORT") or 25)
+        self.host = config["MAIL_SERVER"]
+        self.port = int(config["MAIL_PORT"])
         self.use_ssl = bool(config.get("MAIL_USE_SSL"))
         self.use_starttls = bool(config.get("MAIL_USE_STARTTLS"))
         self.username = config.get("MAIL_USERNAME")
         self.password = config.get("MAIL_PASSWORD")
-        self.timeout = float(config.get("MAIL_TIMEOUT") or 20)
-        self.envelope_from = config.get("MAIL_ENVELOPE_FROM") or parseaddr(config.get("MAIL_FROM") or "")[1]
+        self.timeout = float(config["MAIL_TIMEOUT"])
+        self.envelope_from = config.get("MAIL_ENVELOPE_FROM") or parseaddr(config["MAIL_FROM"])[1]
         self.connection: smtplib.SMTP | None = None
 
     def __enter__(self) -> "SMTPBackend":
@@ -206,7 +206,7 @@ def _text(value) -> str:
 
 
 def open_backend(config: dict):
-    backend = (config.get("MAIL_BACKEND") or "file").lower()
+    backend = config["MAIL_BACKEND"].lower()
     if backend == "smtp":
         return SMTPBackend(config)
     if backend == "file":

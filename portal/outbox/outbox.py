@@ -75,10 +75,10 @@ def message_id_for(key: str) -> str:
 
 
 def mail_domain() -> str:
-    _name, address = parseaddr(current_app.config.get("MAIL_FROM") or "")
+    _name, address = parseaddr(current_app.config["MAIL_FROM"])
     if "@" in address:
         return address.rsplit("@", 1)[1]
-    return urlsplit(current_app.config.get("SITE_URL") or "").hostname or "localhost"
+    return urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
 
 
 def _attachment(item) -> dict:

@@ -14,21 +14,16 @@ from contextlib import contextmanager, nullcontext
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 
-from portal.config import SUPPORTED_LOCALES
+from portal.i18n import normalize_locale
 
-
-def normalize_locale(locale: str | None) -> str:
-    locale = (locale or "").strip().lower()[:2]
-    if locale in SUPPORTED_LOCALES:
-        return locale
-    return current_app.config.get("DEFAULT_LOCALE", "en")
+__all__ = ["in_locale", "normalize_locale", "render_mail"]
 
 
 @contextmanager
 def in_locale(locale: str):
     """Templates and gettext in ``locale``, with or without a request."""
     outer = nullcontext() if has_request_context() else current_app.test_request_context(
-        "/", base_url=current_app.config.get("SITE_URL") or "http://localhost")
+        "/", base_url=current_app.config["SITE_URL"])
     with outer, force_locale(locale):
         # templates read the language from g.lang (portal.i18n); restore the
         # page's own afterwards when rendering inside a request

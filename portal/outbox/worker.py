@@ -39,7 +39,7 @@ from flask import Flask
 from sqlalchemy import and_, or_, select, update
 
 from portal.db import new_session, utcnow
-from portal.outbox.delivery import BatchDelivery, Clock, setting
+from portal.outbox.delivery import BatchDelivery, Clock
 from portal.outbox.models import STATE_FAILED, STATE_PENDING, STATE_SENDING, Message
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ def process_batch(app: Flask, *, worker: str | None = None, now: datetime | None
     """Claim one batch and deliver it. Returns the number claimed."""
     clock: Clock = (lambda: now) if now is not None else utcnow
     token = f"{worker or worker_name()}:{uuid.uuid4().hex[:8]}"
-    lease = timedelta(seconds=float(setting(app, "WORKER_LEASE_SECONDS", 120)))
-    size = batch_size or int(setting(app, "WORKER_BATCH_SIZE", 50))
+    lease = timedelta(seconds=float(app.config["WORKER_LEASE_SECONDS"]))
+    size = batch_size or int(app.config["WORKER_BATCH_SIZE"])
     with app.app_context():
         session = new_session()
         try:
@@ -183,7 +183,7 @@ def run(app: Flask, stop_event: threading.Event, *, once: bool = False,
     """The delivery loop: until ``stop_event`` is set (or, ``once``, until idle).
 
     Returns how many messages it claimed and attempted."""
-    poll = float(setting(app, "WORKER_POLL_SECONDS", 2))
+    poll = float(app.config["WORKER_POLL_SECONDS"])
     name = worker_name()
     handled = 0
     while not stop_event.is_set():

@@ -20,8 +20,8 @@ def init_app(app: Flask) -> None:
     index = SearchIndex(
         app.config["SEARCH_INDEX_DIR"],
         app.extensions["portal.sessionmaker"],
-        writer_timeout=float(app.config.get("SEARCH_WRITER_TIMEOUT", 10.0)),
-        refresh_interval=float(app.config.get("SEARCH_REFRESH_INTERVAL", 1.0)),
+        writer_timeout=float(app.config["SEARCH_WRITER_TIMEOUT"]),
+        refresh_interval=float(app.config["SEARCH_REFRESH_INTERVAL"]),
     )
     app.extensions["portal.search"] = index
     sync.register(app.extensions["portal.sessionmaker"], index)

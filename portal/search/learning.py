@@ -32,6 +32,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal import config
 from portal.db import utcnow
 from portal.search.analysis import all_languages
 from portal.search.models import MAX_SLUG_CHARS, MAX_TERM_CHARS, LearnedArticleSignal, PendingDeflection
@@ -55,20 +56,13 @@ MIN_EVIDENCE = 0.25
 #: Evidence above MIN_EVIDENCE that gives half the maximum boost.
 HALF_BOOST_EVIDENCE = 0.5
 
-DEFAULTS = {
-    "SEARCH_LEARNING_ENABLED": True,
-    "SEARCH_LEARNING_HALF_LIFE_DAYS": 30.0,
-    "SEARCH_LEARNING_MAX_BOOST": 1.5,
-}
-
 # the events of portal.tickets.analytics (names only: no import of that domain)
 SUGGESTION_OPENED, SOLVED, SUBMITTED, WITHDRAWN = "suggestion_opened", "solved", "submitted", "withdrawn"
 
 
 def _setting(name: str):
-    if has_app_context():
-        return current_app.config.get(name, DEFAULTS[name])
-    return DEFAULTS[name]
+    # outside an app (scoring helpers used on their own) the built-in default applies
+    return current_app.config[name] if has_app_context() else config.default(name)
 
 
 def enabled() -> bool:

@@ -18,6 +18,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.query import NullQuery, Term
 
 from portal.db import session, utcnow
+from portal.pagination import PageLinks, page_count
 from portal.search.analysis import all_languages
 from portal.search.index import CheckReport, RebuildReport, SearchIndex
 from portal.search.longtext import ticket_parts
@@ -110,7 +111,7 @@ def suggest(query: str | None = None, locale: str | None = None, limit: int = 5,
 # -- the search page ---------------------------------------------------------
 
 @dataclass
-class SearchPage:
+class SearchPage(PageLinks):
     """One page of search results, ready for a template."""
 
     query: str
@@ -125,17 +126,15 @@ class SearchPage:
     other_locales: dict[str, int] = field(default_factory=dict)
     category: str | None = None
 
+    # what the pagination macro reads (portal.pagination.Page); a page past
+    # the last is not clamped here: the view answers it with a 404
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def number(self) -> int:
+        return self.page
 
 
 def search(query: str, locale: str, page: int = 1, per_page: int = 10, category: str | None = None) -> SearchPage:

@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 
 from portal import signals
 from portal.auth.decorators import role_required
+from portal.forms import LocaleFilterForm
 from portal.search import services, suggesting, synonyms
+from portal.search.forms import SynonymsForm
 from portal.search.analysis import all_languages
 
 bp = Blueprint("search", __name__)
@@ -65,7 +67,7 @@ def dismiss(query_id: int):
     if not services.dismiss_no_result_query(query_id):
         abort(404)
     flash(_("Removed from the list."), "success")
-    return redirect(url_for(".no_results", locale=request.form.get("locale") or None))
+    return redirect(url_for(".no_results", locale=LocaleFilterForm().locale.data or None))
 
 
 # -- synonyms ------------------------------------------------------------------
@@ -96,8 +98,9 @@ def synonyms_page():
 @staff_bp.post("/synonyms")
 @role_required("writer")
 def add_synonyms():
-    locale, text = request.form.get("group_locale", ""), request.form.get("terms", "")
-    shown = _locale_filter(request.form.get("locale"))
+    form = SynonymsForm()
+    locale, text = form.group_locale.data or "", form.terms.data or ""
+    shown = _locale_filter(form.locale.data)
     try:
         synonyms.add_group(locale, text)
     except synonyms.SynonymError as error:
@@ -109,8 +112,9 @@ def add_synonyms():
 @staff_bp.post("/synonyms/<int:group_id>")
 @role_required("writer")
 def edit_synonyms(group_id: int):
-    text = request.form.get("terms", "")
-    shown = _locale_filter(request.form.get("locale"))
+    form = SynonymsForm()
+    text = form.terms.data or ""
+    shown = _locale_filter(form.locale.data)
     try:
         if synonyms.edit_group(group_id, text) is None:
             abort(404)
@@ -126,4 +130,4 @@ def delete_synonyms(group_id: int):
     if not synonyms.delete_group(group_id):
         abort(404)
     flash(_("Synonyms deleted."), "success")
-    return redirect(url_for(".synonyms_page", locale=_locale_filter(request.form.get("locale"))))
+    return redirect(url_for(".synonyms_page", locale=_locale_filter(LocaleFilterForm().locale.data)))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.config import SUPPORTED_LOCALES
 from portal.db import utcnow
+from portal.i18n import normalize_locale
 from portal.outbox.models import STATE_DEAD, STATE_FAILED, STATE_PENDING, STATE_SENDING, STATE_SENT, Message
 from portal.outbox.rendering import in_locale, render_mail
 from portal.status.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
@@ -131,7 +132,7 @@ def announce(session: Session, *, subject: str, body: str, component_id: int | N
         if session.get(Component, int(component_id)) is None:
             raise BroadcastError(_("That component does not exist."))
         component_ids = [int(component_id)]
-    locale = locale if locale in SUPPORTED_LOCALES else current_app.config.get("DEFAULT_LOCALE", "en")
+    locale = normalize_locale(locale)
     with in_locale(locale):
         rendered = render_mail("status/email/announcement", subject=subject, body_text=body,
                                body_html=render_markdown(body), **_placeholders())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from portal.i18n import site_timezone
 
 
 def configured_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+    return site_timezone()

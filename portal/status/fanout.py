@@ -22,6 +22,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import new_session, utcnow
+from portal.i18n import default_locale
 from portal.outbox.links import site_url
 from portal.outbox.models import CHANNEL_EMAIL, STATE_PENDING
 from portal.outbox.services import insert_ignoring_duplicates, mail_domain, message_id_for
@@ -66,7 +67,7 @@ def recipients_query(broadcast: Broadcast, after: int, limit: int):
 
 def _content_for(broadcast: Broadcast, locale: str) -> dict:
     content = broadcast.content or {}
-    default = current_app.config.get("DEFAULT_LOCALE", "en")
+    default = default_locale()
     for candidate in (locale, default, "en"):
         if isinstance(content.get(candidate), dict):
             return content[candidate]
@@ -146,7 +147,7 @@ def _claim(session: Session, token: str, now: datetime, lease: timedelta) -> Bro
 
 def expand_one(session: Session, broadcast: Broadcast, token: str, now: datetime, lease: timedelta) -> int:
     """Expand a claimed broadcast completely; returns the messages written."""
-    chunk = int(current_app.config.get("BROADCAST_CHUNK_SIZE") or 500)
+    chunk = int(current_app.config["BROADCAST_CHUNK_SIZE"])
     date_header = format_datetime(broadcast.created_at)
     written = 0
     while True:
@@ -185,7 +186,7 @@ def expansion_in_progress() -> bool:
 
 def expand_pending(worker: str, now: datetime) -> int:
     """Expand every pending broadcast (call in an app context); returns messages written."""
-    lease = timedelta(seconds=float(current_app.config.get("WORKER_LEASE_SECONDS") or 120))
+    lease = timedelta(seconds=float(current_app.config["WORKER_LEASE_SECONDS"]))
     session = new_session()
     written = 0
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -67,6 +67,12 @@ class ComponentForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     position = IntegerField(_l("Position"), default=100, validators=[NumberRange(min=0, max=100000)])
     showcase = BooleanField(_l("Show on the status page"), default=True)
+
+
+class ComponentsPageForm(FlaskForm):
+    """Which of the two forms on the components page was posted (``component`` or ``group``)."""
+
+    kind = HiddenField()
 
 
 class GroupForm(FlaskForm):

@@ -191,3 +191,159 @@ OPERATIONS = [
               "monitoring", body_one_of=(SimpleAlert, AlertmanagerPayload, KumaPayload),
               auth=(WEBHOOK_TOKEN, TOKEN)),
 ]
+
+
+# -- status files (``portal import`` of incidents/): declared once, errors with paths --
+#
+# The shapes of ``kind: component``, ``kind: incident`` and ``kind: maintenance``
+# files (see the README's status section and portal/status/importer.py). Like the
+# API models these check shape only; what a value means (an impact that exists,
+# a component that exists) stays in services. check_status_file() is the one call
+# an importer makes; its ImportProblem lists every problem with its path
+# (``updates[2].at: ...``, items counted from 1 as in article front matter).
+
+from datetime import date as _date, datetime as _datetime, time as _time  # noqa: E402
+from typing import Literal  # noqa: E402
+
+from pydantic import BeforeValidator, ConfigDict, ValidationError, model_validator  # noqa: E402
+
+from portal.documents import Document, Flag, problem, problems  # noqa: E402
+from portal.status.models import COMPLETED, RESOLVED  # noqa: E402
+
+#: Largest position or number in a status file (a typo, not a real order, beyond it).
+MAX_FILE_NUMBER = 1_000_000
+
+
+def _moment(value):
+    """A YAML timestamp, a date (midnight) or ISO 8601 text; without an offset in the page's time zone."""
+    from portal.status.display import parse_moment
+
+    if isinstance(value, _datetime):
+        return value if value.tzinfo else parse_moment(value.isoformat())
+    if isinstance(value, _date):
+        return parse_moment(_datetime.combine(value, _time()).isoformat())
+    try:
+        moment = parse_moment(str(value) if value is not None else None)
+    except ValueError as exc:
+        raise problem(str(exc)) from None
+    if moment is None:
+        raise problem("is missing")
+    return moment
+
+
+def _line(value):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise problem("must be text")
+    return str(value).strip()
+
+
+def _required_line(value):
+    text = _line(value)
+    if not text:
+        raise problem("is missing")
+    return text
+
+
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not -MAX_FILE_NUMBER <= value <= MAX_FILE_NUMBER:
+        raise problem(f"must be a whole number between -{MAX_FILE_NUMBER} and {MAX_FILE_NUMBER}")
+    return value
+
+
+Moment = Annotated[_datetime, BeforeValidator(_moment)]
+FileLine = Annotated[str, BeforeValidator(_line)]
+RequiredLine = Annotated[str, BeforeValidator(_required_line)]
+FileNumber = Annotated[int, BeforeValidator(_number)]
+
+
+class ComponentEntry(Document):
+    """One component of a ``kind: component`` file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: RequiredLine
+    code: FileLine | None = None  # default: made from the name
+    description: FileLine | None = None
+    position: FileNumber | None = None  # default: its place in the file
+    showcase: Flag = True
+    only_show_if_degraded: Flag = False
+    since: Moment | None = None
+    group: FileLine | None = None
+
+
+class ComponentsFile(Document):
+    kind: Literal["component", "components"]
+    group: FileLine | None = None
+    group_position: FileNumber | None = None
+    groups: dict[str, FileNumber] = {}
+    components: list[ComponentEntry]
+
+
+class UpdateEntry(Document):
+    at: Moment
+    status: RequiredLine
+    body: FileLine = ""
+
+
+class IncidentFile(Document):
+    kind: Literal["incident"]
+    id: FileLine | None = None  # default: the file name
+    name: RequiredLine
+    impact: FileLine = "minor"
+    components: dict[str, FileLine] = {}  # component code -> its status during the incident
+    updates: list[UpdateEntry]
+
+    @model_validator(mode="after")
+    def _past(self):
+        if not self.updates:
+            raise problem("An incident needs at least one update.", at="updates")
+        if self.updates[-1].status not in (RESOLVED, COMPLETED):
+            raise problem("Files hold past incidents: the last update must be resolved or completed.",
+                          at=("updates", len(self.updates) - 1, "status"))
+        return self
+
+
+class MaintenanceFile(Document):
+    kind: Literal["maintenance"]
+    id: FileLine | None = None
+    name: RequiredLine
+    scheduled_for: Moment
+    scheduled_until: Moment
+    components: list[str] | dict[str, FileLine] = []
+    updates: list[UpdateEntry] = []
+    notify: Flag = False
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self):
+        if self.scheduled_until <= self.scheduled_for:
+            raise problem("must be after scheduled_for", at="scheduled_until")
+        return self
+
+
+STATUS_FILE_MODELS = {"component": ComponentsFile, "components": ComponentsFile,
+                      "incident": IncidentFile, "maintenance": MaintenanceFile}
+
+
+def check_status_file(meta: dict, body: str = ""):
+    """The front matter of a status file checked against its kind's model, or
+    :class:`~portal.content.ImportProblem` naming every problem's path.
+
+    A components file may give one component's keys at the top level (and its
+    description as the body), as the importer always allowed.
+    """
+    from portal.content import ImportProblem
+
+    kind = str(meta.get("kind") or "").strip().lower()
+    model = STATUS_FILE_MODELS.get(kind)
+    if model is None:
+        raise ImportProblem(f"kind must be one of {', '.join(sorted(set(STATUS_FILE_MODELS)))}")
+    data = dict(meta, kind=kind)
+    if model is ComponentsFile and data.get("components") is None:
+        entry = {k: v for k, v in meta.items() if k in ComponentEntry.model_fields}
+        if body.strip() and not entry.get("description"):
+            entry["description"] = body.strip()
+        data = {"kind": kind, "components": [entry]}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ImportProblem("; ".join(problems(exc, separator=" ", first_index=1))) from None

@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
+from portal.forms import BackForm
 from portal.web import is_safe_redirect
 from portal.status import queries, services
 from portal.status.display import status_label
 from portal.status.forms import (
-    ComponentForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
+    ComponentForm, ComponentsPageForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
     PostmortemForm, UpdateForm, component_choices,
 )
 from portal.status.services import StatusError
@@ -103,7 +104,7 @@ def resolve(public_id: str):
     found = _incident_or_404(public_id)
     form = UpdateForm()
     try:
-        services.resolve(found, request.form.get("message", ""), notify=form.notify.data, by=current_user)
+        services.resolve(found, form.message.data or "", notify=form.notify.data, by=current_user)
     except StatusError as exc:
         flash(str(exc), "error")
     else:
@@ -157,7 +158,7 @@ def components():
     form = ComponentForm(prefix="component")
     form.group.choices = [SelectChoice("", _("No group"))] + [SelectChoice(g.public_id, g.name) for g in groups]
     group_form = GroupForm(prefix="group")
-    if request.method == "POST" and request.form.get("kind") == "group":
+    if request.method == "POST" and ComponentsPageForm().kind.data == "group":
         if group_form.validate_on_submit():
             try:
                 services.create_group(group_form.name.data, group_form.position.data)
@@ -190,5 +191,5 @@ def component_status(public_id: str):
     if form.validate_on_submit():
         services.set_component_status(component, form.status.data)
         flash(_("%(name)s is now: %(status)s.", name=component.name, status=status_label(form.status.data)), "success")
-    target = request.form.get("next", "")
+    target = BackForm().next.data or ""
     return redirect(target if is_safe_redirect(target) and target.startswith("/staff/") else url_for(".components"))

@@ -10,6 +10,7 @@ import hashlib
 
 from flask import current_app
 
+from portal.status.clock import configured_timezone
 from portal.outbox.links import external_url
 from portal.status.display import STATUSPAGE_DESCRIPTIONS, iso_local
 from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate, worst_status
@@ -25,7 +26,7 @@ def page(changed_at) -> dict:
         "id": page_id(),
         "name": current_app.config["SITE_NAME"],
         "url": external_url("status.index_any_language"),
-        "time_zone": current_app.config.get("TIMEZONE") or "Etc/UTC",
+        "time_zone": configured_timezone().key,
         "updated_at": iso_local(changed_at) or None,
     }
 

@@ -64,7 +64,7 @@ def read_token(token: str, purpose: str) -> LinkClaim:
     """What a token made for ``purpose`` claims; raises :class:`InvalidLink`."""
     max_age = None
     if purpose == PURPOSE_CONFIRM:
-        max_age = int(current_app.config.get("SUBSCRIBE_CONFIRM_MAX_AGE") or 7 * 86400)
+        max_age = int(current_app.config["SUBSCRIBE_CONFIRM_MAX_AGE"])
     try:
         data, signed_at = _serializer().loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired as exc:

@@ -32,7 +32,7 @@ staff_bp = Blueprint("notify_staff", __name__)
 
 
 def _signup_limit() -> str:
-    return current_app.config.get("SUBSCRIBE_RATE_LIMIT") or "5 per minute;30 per hour"
+    return current_app.config["SUBSCRIBE_RATE_LIMIT"]
 
 
 def _components():

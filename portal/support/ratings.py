@@ -26,7 +26,6 @@ from portal.support.messages import external_url
 from portal.support.models import SCORES, Rating
 
 _SALT = "portal.support.rating"
-DEFAULT_MAX_AGE_DAYS = 90
 MAX_COMMENT = 2000
 
 
@@ -57,7 +56,7 @@ def links_for(rating: Rating, lang: str) -> dict:
 
 
 def read_token(token: str) -> Claim:
-    max_age = int(current_app.config.get("SUPPORT_RATING_MAX_AGE_DAYS") or DEFAULT_MAX_AGE_DAYS) * 86400
+    max_age = int(current_app.config["SUPPORT_RATING_MAX_AGE_DAYS"]) * 86400
     if not token or len(token) > 500:
         raise InvalidRatingLink("malformed")
     try:

@@ -30,7 +30,7 @@ api_bp = Blueprint("support_api", __name__)
 
 
 def _rating_limit() -> str:
-    return current_app.config.get("SUPPORT_RATING_RATE_LIMIT", "30 per minute;300 per day")
+    return current_app.config["SUPPORT_RATING_RATE_LIMIT"]
 
 
 @bp.route("/rate/<token>", methods=["GET", "POST"])
@@ -56,7 +56,7 @@ def rate(lang: str, token: str):
 
 
 def _shared_token_ok() -> bool:
-    expected = current_app.config.get("SUPPORT_HELPDESK_TOKEN")
+    expected = current_app.config["SUPPORT_HELPDESK_TOKEN"]
     header = request.headers.get("Authorization", "")
     if not expected or not header.lower().startswith("bearer "):
         return False

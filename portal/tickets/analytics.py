@@ -126,7 +126,7 @@ def init_counter(app: Flask) -> None:
     @app.after_request
     def _count_help_center(response):
         if (request.method == "GET" and response.status_code == 200
-                and current_app.config.get("TICKETS_COUNT_VISITS", True)
+                and current_app.config["TICKETS_COUNT_VISITS"]
                 and HELP_CENTER_PATH.match(request.path)
                 and not BOT_AGENT.search(request.headers.get("User-Agent", ""))):
             from portal.tickets.config import get_config

@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import HiddenField
 
+from portal.emails import is_email
 from portal.tickets import attachments, pii
 from portal.tickets.spec import FormSpec, TicketsConfig
 
-EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 ATTEMPT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -28,6 +30,12 @@ HONEYPOT_FIELD = "leave_blank"
 #: Values of the "personal data found" choice.
 PII_MASK = "mask"
 PII_SEND = "send"
+
+
+class WithdrawForm(FlaskForm):
+    """"This answered my question" on the sent page: the article that did (a slug, or empty)."""
+
+    article = HiddenField()
 
 
 @dataclass
@@ -91,7 +99,7 @@ def _check_value(spec, raw: str, lang: str) -> tuple[str, str | None]:
     if spec.max_length and len(value) > spec.max_length:
         return value, _("Please keep “%(label)s” under %(max)s characters (it has %(count)s now).",
                         label=label, max=spec.max_length, count=len(value))
-    if spec.type == "email" and not EMAIL.match(value):
+    if spec.type == "email" and not is_email(value):
         return value, _("Please enter an e-mail address like name@example.com.")
     if spec.type == "url":
         if not re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from portal import db, signals
 from portal.db import utcnow
+from portal.i18n import default_locale
 from portal.outbox.links import external_url, site_url
 from portal.outbox.services import enqueue_email, enqueue_webhook
 from portal.tickets import analytics, attachments, hours
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 #: Answers that are columns of Ticket rather than TicketField rows.
 TICKET_COLUMNS = ("email", "name", "subject")
-DEFAULT_LOCK_TIMEOUT = 3.0
 
 
 class TicketStoreBusy(RuntimeError):
@@ -53,7 +53,7 @@ class TicketStoreBusy(RuntimeError):
 def _limit_lock_wait(session: Session):
     """Bound this transaction's lock waits. Returns what :func:`_restore_lock_wait`
     needs on SQLite (where the setting belongs to the connection), else None."""
-    seconds = float(current_app.config.get("TICKET_SUBMIT_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
+    seconds = float(current_app.config["TICKET_SUBMIT_LOCK_TIMEOUT"])
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
@@ -110,7 +110,7 @@ def promise_for(ticket: Ticket, config: TicketsConfig, now: datetime) -> dict:
 
 
 def support_locale() -> str:
-    return current_app.config.get("DEFAULT_LOCALE", "en")
+    return default_locale()
 
 
 def display_fields(ticket: Ticket, config: TicketsConfig, lang: str) -> list[tuple[str, str]]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_from_directory,
+                   session, url_for)
 from flask_babel import gettext as _
 
 from portal import db
@@ -24,7 +23,7 @@ from portal.extensions import limiter
 from portal.i18n import current_lang
 from portal.tickets import analytics, attachments, pii, services
 from portal.tickets.config import ConfigError, get_config
-from portal.tickets.forms import HONEYPOT_FIELD, read_submission, suggestion_query
+from portal.tickets.forms import HONEYPOT_FIELD, WithdrawForm, read_submission, suggestion_query
 from portal.tickets.models import STATUS_OPEN, TicketAttachment
 from portal.tickets.schemas import ClientEvent
 from portal.validation import json_body
@@ -38,11 +37,11 @@ STAFF_ROLES = ("admin", "operator", "writer")
 
 
 def _ticket_rate_limit() -> str:
-    return current_app.config.get("TICKETS_RATE_LIMIT", "5 per minute;30 per day")
+    return current_app.config["TICKETS_RATE_LIMIT"]
 
 
 def _events_rate_limit() -> str:
-    return current_app.config.get("TICKETS_EVENTS_RATE_LIMIT", "120 per minute;2000 per day")
+    return current_app.config["TICKETS_EVENTS_RATE_LIMIT"]
 
 
 def _suggestions(query: str, lang: str) -> list[dict]:
@@ -162,7 +161,7 @@ def withdraw(lang: str, token: str):
     ticket = services.ticket_by_token(token)
     if ticket is None:
         abort(404)
-    article = request.form.get("article", "")
+    article = WithdrawForm().article.data or ""
     services.withdraw_ticket(ticket, article_slug=article if analytics.ARTICLE_SLUG.match(article) else None)
     return redirect(url_for("tickets.sent", token=ticket.public_token), code=303)
 
@@ -195,9 +194,8 @@ def attachment(attachment_id: int):
     found = db.session.get(TicketAttachment, attachment_id)
     if found is None:
         abort(404)
-    upload_dir = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    path = (upload_dir / found.stored_path).resolve()
-    if upload_dir not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name)
+    # send_from_directory joins safely (werkzeug.security.safe_join): a stored
+    # path that would leave the upload folder, or a missing file, is a 404
+    return send_from_directory(current_app.config["UPLOAD_DIR"], found.stored_path, mimetype=found.content_type,
+                               as_attachment=True, download_name=found.original_name)
 
