@@ -51,6 +51,11 @@ def head(session: Session) -> int:
     return session.scalar(select(func.max(SearchChange.id))) or 0
 
 
+def count_after(session: Session, position: int) -> int:
+    """How many changes a server at ``position`` has yet to apply (its lag)."""
+    return session.scalar(select(func.count()).select_from(SearchChange).where(SearchChange.id > position)) or 0
+
+
 def oldest(session: Session) -> int | None:
     return session.scalar(select(func.min(SearchChange.id)))
 

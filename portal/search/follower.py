@@ -108,6 +108,7 @@ class IndexFollower:
         self.head = 0
         self.state = STATE_CATCHING_UP
         self._gaps: dict[int, float] = {}  # missing id -> when first missed
+        self._no_baseline = False
         self._applied: set[int] = set()  # log ids this process already indexed
         self._applied_lock = threading.Lock()
         self._reported_at = 0.0
@@ -139,9 +140,11 @@ class IndexFollower:
         """Upsert this server's row in search_index_positions (throttled)."""
         now = time.monotonic()
         current = (self.position, self.state)
-        if not force and (current == self._reported or now - self._reported_at < self.report_seconds):
-            if now - self._reported_at < 30 * self.report_seconds:  # still refresh updated_at now and then
-                return
+        elapsed = now - self._reported_at
+        if not force and (elapsed < self.report_seconds
+                          # unchanged: still refresh updated_at now and then (a sign of life)
+                          or (current == self._reported and elapsed < 30 * self.report_seconds)):
+            return
         values = {"position": self.position or 0, "state": self.state, "updated_at": utcnow()}
         with self.session_factory() as session:
             done = session.execute(update(SearchIndexPosition)
@@ -178,6 +181,9 @@ class IndexFollower:
             action = "resumed"
             self.position = position
         self.fetched = self.position
+        # An empty log says nothing about where its id sequence is (PostgreSQL
+        # keeps counting after a prune): the first id read starts the count.
+        self._no_baseline = head == 0
         self._gaps.clear()
         self._save_position()
         self.state = STATE_FOLLOWING
@@ -225,6 +231,9 @@ class IndexFollower:
                 if kind == changes.KIND_ARTICLE:
                     wanted.add(int(key))
         now = time.monotonic()
+        if rows and self._no_baseline:
+            self.fetched = max(self.fetched, rows[0][0] - 1)
+            self._no_baseline = False
         for change_id, _kind, _key in rows:
             for missing in range(self.fetched + 1, change_id):
                 if len(self._gaps) < MAX_GAPS:

@@ -131,6 +131,8 @@ class SearchChange(Base):
     """
 
     __tablename__ = "search_changes"
+    # Ids must never be reused (SQLite reuses the highest after a prune emptied the table).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(_CHANGE_ID, primary_key=True, autoincrement=True)
     #: What changed: "article" (the one kind the index holds today).

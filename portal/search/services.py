@@ -232,7 +232,7 @@ def index_lags() -> dict:
     head = changes.head(session)
     me = get_follower().server_id
     now = utcnow()
-    servers = [{"server_id": row.server_id, "position": row.position, "lag": max(0, head - row.position),
+    servers = [{"server_id": row.server_id, "position": row.position, "lag": changes.count_after(session, row.position),
                 "state": row.state, "this_server": row.server_id == me,
                 "seconds_ago": max(0.0, (now - row.updated_at).total_seconds())} for row in positions(session)]
     session.rollback()
@@ -247,9 +247,9 @@ def local_lag() -> int | None:
     position = read_position(get_index().root)
     if position is None:
         return None
-    head = changes.head(session)
+    lag = changes.count_after(session, position)
     session.rollback()
-    return max(0, head - position)
+    return lag
 
 
 def update_index() -> CheckReport:

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("op", sa.String(length=8), nullable=False),
         sa.Column("at", portal.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_changes")),
+        sqlite_autoincrement=True,  # never reuse an id, even after a prune emptied the table
     )
     op.create_index(op.f("ix_search_changes_at"), "search_changes", ["at"], unique=False)
     op.create_table(
