@@ -43,6 +43,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.notify.views", "staff_bp", "/staff/broadcast"),
     ("portal.notify.views", "api_bp", "/api/v1"),
     ("portal.openapi", "bp", "/api"),
+    ("portal.ops.views", "bp", None),
 )
 
 #: Per-domain hooks run after blueprints are registered (signals, context
@@ -55,6 +56,7 @@ DOMAIN_INIT = (
     "portal.notify",
     "portal.tickets",
     "portal.insights",
+    "portal.ops",
 )
 
 
@@ -86,7 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     for key in ("SEARCH_INDEX_DIR", "UPLOAD_DIR", "MAIL_DIR"):
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from portal.ops import logs
+
+        if logs.json_enabled(app):
+            logs.configure_json_logging()
+        else:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from portal import db, errors, i18n, validation, web

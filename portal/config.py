@@ -92,6 +92,12 @@ def defaults(data_dir: Path) -> dict:
         "SEARCH_FOLLOW_POLL_SECONDS": 0.5,
         "SEARCH_CHANGES_RETENTION_DAYS": 7,
         "SEARCH_READY_MAX_LAG": 100,
+        # Operations (portal/ops): "json" for JSON-lines logs with request ids,
+        # the bearer token /metrics asks for (None = no /metrics), and when a
+        # message due for delivery this long makes /readyz fail.
+        "LOG_FORMAT": "text",
+        "METRICS_TOKEN": None,
+        "OUTBOX_STUCK_SECONDS": 600,
         # Learning from deflected tickets (portal/search/learning.py): on/off, how
         # fast what was learned fades, and the most it may multiply a score by.
         "SEARCH_LEARNING_ENABLED": True,
