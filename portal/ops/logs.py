@@ -69,7 +69,13 @@ def gunicorn_logconfig() -> dict:
         "formatters": {"json": {"()": "portal.ops.logs.JsonFormatter"}},
         "handlers": {"json_console": {"class": "logging.StreamHandler", "formatter": "json",
                                       "stream": "ext://sys.stderr"}},
-        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json_console"], "propagate": False}},
+        # gunicorn replaces its defaults key by key (not deeply): give all of them
+        "root": {"level": "INFO", "handlers": ["json_console"]},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["json_console"], "propagate": False,
+                                       "qualname": "gunicorn.error"},
+                    # the app writes the access lines (with the request id)
+                    "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False,
+                                        "qualname": "gunicorn.access"}},
     }
 
 
