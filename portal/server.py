@@ -102,6 +102,12 @@ def serve(host: str, port: int, workers: int = 2, threads: int = 4, *, announce=
         "limit_request_line": 8190,
         "child_exit": metrics.child_exit,
     }
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
+        # gunicorn >= 25's control socket is one path per user: a second server
+        # on this machine would take it over; the portal does not use it
+        options["control_socket_disable"] = True
     if json_logs:
         # the app writes one JSON access line per request, with its request id
         options["accesslog"] = None
