@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: `portal` from this checkout (not whatever the venv's entry point was installed from).
 PORTAL = [sys.executable, "-c", "import sys; from portal.cli import main; sys.exit(main())"]
 SUBSCRIBERS = 2000
+PROPAGATION_SECONDS = float(os.environ.get("SCALEOUT_PROPAGATION_SECONDS", "2"))
 REDIS = ("127.0.0.1", 6379)
 
 
@@ -217,6 +218,21 @@ def _broadcast(app, name: str) -> None:
         status.create_incident(name, impact="major", body=f"{name}: we are looking into it", notify=True)
 
 
+def _delivery_report(app) -> dict:
+    """For a failure message: how the outbox saw the broadcast."""
+    from sqlalchemy import func, select
+
+    from portal.db import session
+    from portal.notify.models import Message
+
+    with app.app_context():
+        return {"by_attempts": dict(session.execute(select(Message.attempts, func.count()).group_by(
+                    Message.attempts)).all()),
+                "by_state": dict(session.execute(select(Message.state, func.count()).group_by(Message.state)).all()),
+                "errors": [e for (e,) in session.execute(select(Message.last_error).where(
+                    Message.last_error.is_not(None)).limit(5))]}
+
+
 def _sign_in(base: str, email: str, password: str) -> int:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     data = urlencode({"email": email, "password": password}).encode()
@@ -250,46 +266,29 @@ def test_two_servers_behave_as_one(tmp_path, cluster_database):
             {"email": "writer@staff.test", "password": "pw-123456"}).encode()), timeout=10)
         form = {"title": "Quasar shipping labels", "slug": "quasar-labels", "locale": "en", "category": "shipping",
                 "body": "Print quasar labels for every parcel.", "action": "publish"}
-        saved_at = time.monotonic()
         opener.open(urllib.request.Request(a.base + "/staff/articles/new", data=urlencode(form).encode()), timeout=10)
         assert "quasar-labels" in _suggest(a.base, "quasar")  # at once on the saving server
-        _wait(lambda: "quasar-labels" in _suggest(b.base, "quasar"), 2.0, "the save to reach B's index", 0.05)
-        assert time.monotonic() - saved_at < 2.5
+        # the issue's promise: 2 s from the save's answer (B's follower polls every 0.2 s)
+        _wait(lambda: "quasar-labels" in _suggest(b.base, "quasar"), PROPAGATION_SECONDS,
+              "the save to reach B's index", 0.05)
 
         # 2. login attempts count across both servers (Redis): 5 per minute in total,
         # the writer's sign-in on A above being the first
-        codes = [_sign_in(server.base, "nobody@staff.test", "wrong") for server in (b, a, b, a, b, a)]
+        nobody = f"nobody-{uuid.uuid4().hex[:8]}@staff.test"
+        codes = [_sign_in(server.base, nobody, "wrong") for server in (b, a, b, a, b, a)]
         assert codes == [200] * 4 + [429] * 2, codes
 
-        # 3. a maintenance window due now starts once, whichever worker ticks first
-        from portal.db import utcnow
-        from portal.status import services as status
-
-        with app.app_context():
-            start = utcnow() + timedelta(seconds=1)
-            window = status.schedule_maintenance("Cluster window", start, start + timedelta(hours=1), notify=False)
-            window_id = window.id
-
-        # 4. a broadcast to 2,000 subscribers, three workers (A, B, worker): each recipient once
+        # 3. a broadcast to 2,000 subscribers, three workers (A, B, worker): each recipient once
         _broadcast(app, "First outage")
         _wait(lambda: len(sink.messages) >= SUBSCRIBERS, 240, f"{SUBSCRIBERS} e-mails", 0.5)
         time.sleep(2)  # anything sent twice would arrive now
         recipients = Counter(address for _from, tos in sink.envelopes for address in tos)
         assert len(recipients) == SUBSCRIBERS and max(recipients.values()) == 1, (
-            len(sink.messages), len(recipients), Counter(recipients.values()))
+            len(sink.messages), len(recipients), Counter(recipients.values()),
+            Counter(sink.message_ids().values()), _delivery_report(app))
         assert max(sink.message_ids().values()) == 1
 
-        from portal.status.models import IncidentUpdate
-
-        with app.app_context():
-            _wait(lambda: session.scalar(select(func.count()).select_from(IncidentUpdate).where(
-                IncidentUpdate.incident_id == window_id, IncidentUpdate.status == "in_progress")) or session.rollback(),
-                  30, "the window to start")
-            assert session.scalar(select(func.count()).select_from(IncidentUpdate).where(
-                IncidentUpdate.incident_id == window_id, IncidentUpdate.status == "in_progress")) == 1
-            session.rollback()
-
-        # 5. SIGKILL A in the middle of a second broadcast: B and the worker deliver the rest
+        # 4. SIGKILL A in the middle of a second broadcast: B and the worker deliver the rest
         before = len(sink.messages)
         _broadcast(app, "Second outage")
         _wait(lambda: len(sink.messages) >= before + 300, 120, "the second broadcast to start", 0.05)
@@ -301,7 +300,7 @@ def test_two_servers_behave_as_one(tmp_path, cluster_database):
         # sent is sent again after its lease (at most one claimed batch per loop).
         assert len(second) == SUBSCRIBERS and sum(second.values()) - SUBSCRIBERS <= 10
 
-        # 6. while A is down, B serves; A comes back with an empty index, rebuilds and catches up
+        # 5. while A is down, B serves; A comes back with an empty index, rebuilds and catches up
         while_down = dict(form, title="Nebula returns", slug="nebula-returns", body="Nebula returns explained.")
         with app.app_context():
             from portal.kb import services as kb
@@ -323,3 +322,24 @@ def test_two_servers_behave_as_one(tmp_path, cluster_database):
         assert _get(a.base + "/readyz")[0] == 200, a.output()
         assert "quasar-labels" in _suggest(a.base, "quasar") and "nebula-returns" in _suggest(a.base, "nebula")
         assert "nebula-returns" in _suggest(b.base, "nebula")
+
+        # 6. a maintenance window due now starts once, whichever server's worker ticks first
+        # (its start notice goes to every subscriber: checked last, apart from the broadcasts)
+        from portal.db import utcnow
+        from portal.status import services as status
+
+        with app.app_context():
+            start = utcnow() + timedelta(seconds=1)
+            window = status.schedule_maintenance("Cluster window", start, start + timedelta(hours=1), notify=False)
+            window_id = window.id
+
+        from portal.status.models import IncidentUpdate
+
+        with app.app_context():
+            _wait(lambda: session.scalar(select(func.count()).select_from(IncidentUpdate).where(
+                IncidentUpdate.incident_id == window_id, IncidentUpdate.status == "in_progress")) or session.rollback(),
+                  30, "the window to start")
+            assert session.scalar(select(func.count()).select_from(IncidentUpdate).where(
+                IncidentUpdate.incident_id == window_id, IncidentUpdate.status == "in_progress")) == 1
+            session.rollback()
+
