@@ -27,22 +27,26 @@ made and dropped), else one SQLite file both servers share (said so).
 """
 from __future__ import annotations
 
-import argparse
-import http.client
-import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 BENCH = Path(__file__).resolve().parent
+# bench/ holds a script named http.py: keep the folder off the front of
+# sys.path so that `import http.client` finds the standard library.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.append(str(BENCH))
@@ -245,8 +249,9 @@ def estimate(one: dict, two: dict, lag: dict, save_rate: float) -> list[str]:
     lines = [
         "Estimate for N machines (each like this one, serving only, clients elsewhere):",
         f"  one server here: {one['rps']:.0f} suggest req/s (clients on the same cores: a floor).",
-        f"  two servers on the same cores: {two['rps']:.0f} req/s = {efficiency:.2f}x one server: the cost of",
-        "  a second set of processes and a follower each, since the cores are the same.",
+        f"  two servers on the same cores: {two['rps']:.0f} req/s = {efficiency:.2f}x one server. Below 1 it is",
+        "  the cost of a second set of processes and a follower each (the cores are the same); above 1",
+        "  it is noise (other work on a shared machine), and the estimate uses at most 1.",
         f"  N machines ~ N x {one['rps']:.0f} x {min(1.0, efficiency):.2f} req/s, e.g. "
         + ", ".join(f"{n}: ~{n * one['rps'] * min(1.0, efficiency):.0f}" for n in (2, 4, 8)) + " req/s.",
         "  Assumptions: the proxy spreads clients evenly; suggest reads only the local index and a",
