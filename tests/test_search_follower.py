@@ -124,3 +124,16 @@ def test_check_reports_every_servers_lag(make_app):
     result = server_b.test_cli_runner().invoke(args=["index", "follow", "--once"])
     assert result.exit_code == 0, result.output
     assert re.search(r"Index at change (\d+) of \1; 1 article\(s\) applied.", result.output), result.output
+
+
+def test_processes_on_one_index_folder_do_not_index_each_others_saves_twice(make_app):
+    """A sibling gunicorn process, or `portal import` beside the server, indexed its saves itself."""
+    server = make_app()
+    beside = make_app(SEARCH_INDEX_DIR=server.config["SEARCH_INDEX_DIR"])
+    assert _follower(beside).server_id == _follower(server).server_id
+    with server.app_context():
+        _follower(server).prepare()
+    add_article(beside, title="Imported beside the server")
+    report = _follower(server).step()
+    assert report.changes == 1 and report.applied == 0 and report.lag == 0
+    assert _suggest(server, "imported")

@@ -19,7 +19,7 @@ from portal.search.index import SearchIndex
 
 #: How often (seconds) a worker loop prunes the change log.
 PRUNE_EVERY_SECONDS = 3600.0
-_last_prune = [0.0]
+_last_prune: list[float | None] = [None]
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +35,8 @@ def init_app(app: Flask) -> None:
     follower = IndexFollower(index, app.extensions["portal.sessionmaker"],
                              app.config.get("SEARCH_SERVER_ID") or default_server_id(index.root))
     app.extensions["portal.search.follower"] = follower
-    sync.register(app.extensions["portal.sessionmaker"], index, on_applied=follower.mark_applied)
+    sync.register(app.extensions["portal.sessionmaker"], index, on_applied=follower.mark_applied,
+                  origin=follower.server_id)
     app.extensions.setdefault("portal.on_server_start", []).append(start_in_process)
     periodic_jobs = app.extensions.setdefault("portal.periodic_jobs", [])
     if prune_changes not in periodic_jobs:
@@ -60,7 +61,7 @@ def prune_changes() -> None:
     from portal.db import session
 
     now = time.monotonic()
-    if now - _last_prune[0] < PRUNE_EVERY_SECONDS:
+    if _last_prune[0] is not None and now - _last_prune[0] < PRUNE_EVERY_SECONDS:
         return
     _last_prune[0] = now
     changes.prune(session, timedelta(days=float(current_app.config.get("SEARCH_CHANGES_RETENTION_DAYS", 7))))

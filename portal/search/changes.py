@@ -30,15 +30,16 @@ OP_DELETE = "delete"
 CHANGE_IDS_KEY = "portal.search.change_ids"
 
 
-def record(session: Session, changes: list[tuple[str, str, str]]) -> list[int]:
+def record(session: Session, changes: list[tuple[str, str, str]], origin: str | None = None) -> list[int]:
     """Insert ``(kind, key, op)`` rows on the session's connection; returns their ids.
 
     Called inside a flush: the rows belong to the transaction being flushed.
+    ``origin`` is the server (index folder) that indexes them itself.
     """
     if not changes:
         return []
     now = utcnow()
-    rows = [{"kind": kind, "key": key, "op": op, "at": now} for kind, key, op in changes]
+    rows = [{"kind": kind, "key": key, "op": op, "at": now, "origin": origin} for kind, key, op in changes]
     result = session.connection().execute(
         insert(SearchChange).returning(SearchChange.id, sort_by_parameter_order=True), rows)
     ids = [row[0] for row in result]
@@ -60,16 +61,17 @@ def oldest(session: Session) -> int | None:
     return session.scalar(select(func.min(SearchChange.id)))
 
 
-def since(session: Session, position: int, limit: int) -> list[tuple[int, str, str]]:
-    """``(id, kind, key)`` of the changes after ``position``, oldest first."""
+def since(session: Session, position: int, limit: int) -> list[tuple[int, str, str, str | None]]:
+    """``(id, kind, key, origin)`` of the changes after ``position``, oldest first."""
     return [tuple(row) for row in session.execute(
-        select(SearchChange.id, SearchChange.kind, SearchChange.key)
+        select(SearchChange.id, SearchChange.kind, SearchChange.key, SearchChange.origin)
         .where(SearchChange.id > position).order_by(SearchChange.id).limit(limit))]
 
 
-def by_ids(session: Session, ids) -> list[tuple[int, str, str]]:
+def by_ids(session: Session, ids) -> list[tuple[int, str, str, str | None]]:
     return [tuple(row) for row in session.execute(
-        select(SearchChange.id, SearchChange.kind, SearchChange.key).where(SearchChange.id.in_(list(ids))))]
+        select(SearchChange.id, SearchChange.kind, SearchChange.key, SearchChange.origin)
+        .where(SearchChange.id.in_(list(ids))))]
 
 
 def prune(session: Session, older_than: timedelta, now: datetime | None = None) -> int:

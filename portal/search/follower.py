@@ -27,8 +27,12 @@ At start (:meth:`IndexFollower.prepare`):
 One follower runs per index folder: the gunicorn processes of one server
 share the folder and take a file lock; the others keep trying, so one takes
 over when the holder exits. The process that made a change indexes it at
-once after its commit (``sync.py``) and marks the log rows as applied, so its
-follower skips them; a sibling process re-applies them (idempotent, cheap).
+once after its commit (``sync.py``) and writes its server id into the log
+rows (``origin``), so the follower of the same index folder skips them: a
+sibling gunicorn process's saves, or a ``portal import`` run beside the server,
+are not indexed twice. (When that process fails to index, e.g. the index was
+busy, it logs an error and ``portal index update`` repairs it, as with one
+server.)
 
 Each follower reports its position to ``search_index_positions`` (for
 ``portal index check`` and ``/readyz``).
@@ -223,10 +227,14 @@ class IndexFollower:
             self.head = changes.head(session)
         wanted: set[int] = set()
         with self._applied_lock:
-            for change_id, kind, key in (*rows, *found_gaps):
+            for change_id, kind, key, origin in (*rows, *found_gaps):
                 self._gaps.pop(change_id, None)
                 if change_id in self._applied:
                     self._applied.discard(change_id)
+                    continue
+                if origin == self.server_id:
+                    # made by a process on this index folder (a sibling gunicorn
+                    # process, `portal import` beside the server): it indexed it
                     continue
                 if kind == changes.KIND_ARTICLE:
                     wanted.add(int(key))
@@ -234,7 +242,7 @@ class IndexFollower:
         if rows and self._no_baseline:
             self.fetched = max(self.fetched, rows[0][0] - 1)
             self._no_baseline = False
-        for change_id, _kind, _key in rows:
+        for change_id, *_rest in rows:
             for missing in range(self.fetched + 1, change_id):
                 if len(self._gaps) < MAX_GAPS:
                     self._gaps.setdefault(missing, now)

@@ -142,6 +142,8 @@ class SearchChange(Base):
     #: "save" or "delete"; informative only (the follower re-reads the row).
     op: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The server (index folder) whose process made the change and indexed it itself.
+    origin: Mapped[str | None] = mapped_column(String(200))
 
 
 class SearchIndexPosition(Base):

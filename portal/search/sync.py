@@ -46,7 +46,7 @@ def _article_class():
     return Article
 
 
-def _collect(session: Session, _flush_context) -> None:
+def _collect(session: Session, _flush_context, origin: str | None = None) -> None:
     article = _article_class()
     pending: set[int] | None = None
     logged: list[tuple[str, str, str]] = []
@@ -60,7 +60,7 @@ def _collect(session: Session, _flush_context) -> None:
             pending.add(obj.id)
             logged.append((changes.KIND_ARTICLE, str(obj.id),
                            changes.OP_DELETE if obj in deleted else changes.OP_SAVE))
-    changes.record(session, logged)
+    changes.record(session, logged, origin)
 
 
 def _forget(session: Session, previous_transaction) -> None:
@@ -75,11 +75,13 @@ def _noop(_change_ids) -> None:
     return None
 
 
-def register(target, index: SearchIndex, on_applied=_noop) -> None:
+def register(target, index: SearchIndex, on_applied=_noop, origin: str | None = None) -> None:
     """Listen on ``target`` (the app's sessionmaker) and apply commits to ``index``.
 
     ``on_applied(change_ids)`` is told which log rows are already in the index
-    (the follower's skip list)."""
+    (the follower's skip list); ``origin`` names this index in the log rows
+    (every process on the same index folder indexes its own saves, so the
+    folder's follower skips them)."""
 
     def _apply(session: Session) -> None:
         if session.get_nested_transaction() is not None:
@@ -104,7 +106,7 @@ def register(target, index: SearchIndex, on_applied=_noop) -> None:
         except Exception:
             log.exception("updating the search index failed for articles %s", sorted(ids))
 
-    event.listen(target, "after_flush", _collect)
+    event.listen(target, "after_flush", lambda session, context: _collect(session, context, origin))
     event.listen(target, "after_commit", _apply)
     event.listen(target, "after_soft_rollback", _forget)
     _on_applied[index] = on_applied

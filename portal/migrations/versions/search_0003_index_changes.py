@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("op", sa.String(length=8), nullable=False),
         sa.Column("at", portal.db.UTCDateTime(), nullable=False),
+        sa.Column("origin", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_changes")),
         sqlite_autoincrement=True,  # never reuse an id, even after a prune emptied the table
     )
