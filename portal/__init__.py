@@ -46,6 +46,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.support.views", "api_bp", "/api/v1"),
     ("portal.support.staff_views", "staff_bp", "/staff/support"),
     ("portal.openapi", "bp", "/api"),
+    ("portal.ops.views", "bp", None),
 )
 
 #: Per-domain hooks run after blueprints are registered (signals, context
@@ -59,6 +60,7 @@ DOMAIN_INIT = (
     "portal.tickets",
     "portal.insights",
     "portal.support",
+    "portal.ops",
 )
 
 
@@ -90,7 +92,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     for key in ("SEARCH_INDEX_DIR", "UPLOAD_DIR", "MAIL_DIR"):
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from portal.ops import logs
+
+        if logs.json_enabled(app):
+            logs.configure_json_logging()
+        else:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from portal import db, errors, i18n, validation, web

@@ -80,7 +80,9 @@ def init_command() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="Server processes.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
-def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log lines as text or JSON (with request ids); default PORTAL_LOG_FORMAT, else text.")
+def serve_command(host: str, port: int, workers: int, threads: int, log_format: str | None) -> None:
     """Run the portal on gunicorn, the production WSGI server.
 
     Links in e-mails use PORTAL_SITE_URL; without it, an address derived from
@@ -91,7 +93,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
 
     try:
         serve(host=host, port=port, workers=workers, threads=threads,
-              announce=lambda line: click.echo(line, err=True))
+              announce=lambda line: click.echo(line, err=True), log_format=log_format)
     except SiteUrlError as exc:  # a malformed PORTAL_SITE_URL
         raise click.ClickException(str(exc)) from exc
 

@@ -90,6 +90,22 @@ def defaults(data_dir: Path) -> dict:
         # and how often a searcher looks for changes made by other processes.
         "SEARCH_WRITER_TIMEOUT": 10.0,
         "SEARCH_REFRESH_INTERVAL": 1.0,
+        # Several servers (portal/search/follower.py): this server's name in
+        # search_index_positions (None = host name and index folder), whether
+        # `portal serve` follows the change log in a thread, how often, how
+        # long the log is kept (a server further behind rebuilds) and the lag
+        # in changes beyond which /readyz answers 503.
+        "SEARCH_SERVER_ID": None,
+        "SEARCH_FOLLOW_IN_PROCESS": True,
+        "SEARCH_FOLLOW_POLL_SECONDS": 0.5,
+        "SEARCH_CHANGES_RETENTION_DAYS": 7,
+        "SEARCH_READY_MAX_LAG": 100,
+        # Operations (portal/ops): "json" for JSON-lines logs with request ids,
+        # the bearer token /metrics asks for (None = no /metrics), and when a
+        # message due for delivery this long makes /readyz fail.
+        "LOG_FORMAT": "text",
+        "METRICS_TOKEN": None,
+        "OUTBOX_STUCK_SECONDS": 600,
         # Learning from deflected tickets (portal/search/learning.py): on/off, how
         # fast what was learned fades, and the most it may multiply a score by.
         "SEARCH_LEARNING_ENABLED": True,

@@ -69,7 +69,15 @@ class PortalServer(BaseApplication):
         return app
 
 
-def serve(host: str, port: int, workers: int = 2, threads: int = 4, *, announce=print) -> None:
+def serve(host: str, port: int, workers: int = 2, threads: int = 4, *, announce=print,
+          log_format: str | None = None) -> None:
+    from portal.ops import logs, metrics
+
+    if log_format:
+        os.environ["PORTAL_LOG_FORMAT"] = log_format  # read by create_app() in every server process
+    json_logs = (log_format or os.environ.get("PORTAL_LOG_FORMAT", "text")).lower() == "json"
+    # /metrics sums every server process's counters from files in one folder
+    metrics.prepare_multiprocess_dir(config_module.data_dir_from_environment())
     address = public_address(host, port)
     announce(address.describe())
     if address.warning:
@@ -77,21 +85,31 @@ def serve(host: str, port: int, workers: int = 2, threads: int = 4, *, announce=
     if address.derived:
         os.environ["PORTAL_SITE_URL"] = address.url  # read by create_app() in every server process
         config_module.note_served_site_url(address.url)  # and by CLI commands run beside the server
-    PortalServer(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 60,
-            "graceful_timeout": 20,
-            "accesslog": "-",
-            "errorlog": "-",
-            # load the app in each worker after fork: engines, index readers and
-            # worker threads are per process
-            "preload_app": False,
-            # gunicorn's largest request line (default 4094): a GET /api/v1/suggest
-            # with a few thousand characters; longer text is POSTed.
-            "limit_request_line": 8190,
-        }
-    ).run()
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        # load the app in each worker after fork: engines, index readers and
+        # worker threads are per process
+        "preload_app": False,
+        # gunicorn's largest request line (default 4094): a GET /api/v1/suggest
+        # with a few thousand characters; longer text is POSTed.
+        "limit_request_line": 8190,
+        "child_exit": metrics.child_exit,
+    }
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
+        # gunicorn >= 25's control socket is one path per user: a second server
+        # on this machine would take it over; the portal does not use it
+        options["control_socket_disable"] = True
+    if json_logs:
+        # the app writes one JSON access line per request, with its request id
+        options["accesslog"] = None
+        options["logconfig_dict"] = logs.gunicorn_logconfig()
+    PortalServer(options).run()

@@ -107,6 +107,8 @@ ROW_CASES = {
                                {"SECRET_KEY": "s3cret-from-the-environment"}),
     "PORTAL_SITE_URL": lambda tmp: ({"PORTAL_SITE_URL": "https://help.example.com/"},
                                     {"SITE_URL": "https://help.example.com", "SITE_URL_CONFIGURED": True}),
+    "PORTAL_UPLOAD_DIR": lambda tmp: ({"PORTAL_UPLOAD_DIR": str(tmp / "shared-uploads")},
+                                      {"UPLOAD_DIR": str(tmp / "shared-uploads")}),
     # any other setting, one of every type the defaults use
     "PORTAL_<NAME>": lambda tmp: ({"PORTAL_SITE_NAME": "Acme Help", "PORTAL_MAIL_PORT": "2525",
                                    "PORTAL_SESSION_COOKIE_SECURE": "true", "PORTAL_SEARCH_LEARNING_MAX_BOOST": "2.5",

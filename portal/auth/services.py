@@ -212,8 +212,12 @@ def _lockout() -> tuple[FixedWindowRateLimiter, object]:
 
 
 def _lockout_key(email: str) -> str:
-    # A digest, so the shared counter storage holds no e-mail addresses.
-    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()[:40]
+    # A digest, so the shared counter storage holds no e-mail addresses; under
+    # RATELIMIT_KEY_PREFIX, as Flask-Limiter's keys, so that two portals on one
+    # Redis database keep their lockouts apart.
+    digest = hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()[:40]
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return f"{prefix}:{digest}" if prefix else digest
 
 
 def is_locked(email: str) -> bool:

@@ -36,10 +36,23 @@ def rebuild_command() -> None:
         click.echo(f"Caught up with {report.caught_up.total} change(s) made during the rebuild.")
 
 
+def _echo_positions() -> None:
+    """Each server's place in the change log (several servers: see follower.py)."""
+    lags = services.index_lags()
+    if not lags["servers"]:
+        return
+    click.echo(f"Change log head: {lags['head']}.")
+    for server in lags["servers"]:
+        mark = " (this server)" if server["this_server"] else ""
+        click.echo(f"server {server['server_id']}{mark}: position {server['position']}, lag {server['lag']} "
+                   f"change(s), {server['state']}, reported {server['seconds_ago']:.0f} s ago")
+
+
 @index_group.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Report where index and database disagree (exit status 1 if they do)."""
+    """Report where index and database disagree (exit status 1 if they do), and each server's lag."""
+    _echo_positions()
     report = services.check_index()
     if report.ok:
         click.echo("Index and database agree.")
@@ -62,3 +75,31 @@ def update_command() -> None:
         return
     _echo_disagreements(report)
     click.echo(f"Fixed {report.total} article(s).")
+
+
+@index_group.command("follow")
+@click.option("--once", is_flag=True, help="Catch up with the change log, then exit.")
+@click.option("--rebuild", is_flag=True, help="Rebuild this server's index first, then follow.")
+@with_appcontext
+def follow_command(once: bool, rebuild: bool) -> None:
+    """Apply other servers' changes to this server's index (portal serve does this in a thread)."""
+    import signal
+    import threading
+
+    follower = services.get_follower()
+    try:
+        if rebuild:
+            follower.rebuild()
+        if once:
+            if follower.position is None:
+                follower.prepare()
+            report = follower.catch_up()
+            click.echo(f"Index at change {report.position} of {report.head}; {report.applied} article(s) applied.")
+            return
+    except IndexBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    click.echo(f"Following the change log as {follower.server_id}.", err=True)
+    follower.run(stop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -114,3 +114,47 @@ class SearchSettingVersion(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- keeping every server's index in step (changes.py, follower.py) -------------
+
+#: SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigserial.
+_CHANGE_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class SearchChange(Base):
+    """One change to what is indexed, written in the transaction that made it.
+
+    An ordered log every server's index follower reads from where it got to
+    (``search_index_positions``); old rows are pruned after
+    ``SEARCH_CHANGES_RETENTION_DAYS`` (a server further behind rebuilds).
+    """
+
+    __tablename__ = "search_changes"
+    # Ids must never be reused (SQLite reuses the highest after a prune emptied the table).
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(_CHANGE_ID, primary_key=True, autoincrement=True)
+    #: What changed: "article" (the one kind the index holds today).
+    kind: Mapped[str] = mapped_column(String(16))
+    #: Its key within the kind (an article id, as text).
+    key: Mapped[str] = mapped_column(String(64))
+    #: "save" or "delete"; informative only (the follower re-reads the row).
+    op: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The server (index folder) whose process made the change and indexed it itself.
+    origin: Mapped[str | None] = mapped_column(String(200))
+
+
+class SearchIndexPosition(Base):
+    """How far one server's index has applied ``search_changes`` (for ``portal index check``)."""
+
+    __tablename__ = "search_index_positions"
+
+    #: ``SEARCH_SERVER_ID``: by default host name and index folder.
+    server_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: Every change up to this id is in that server's index.
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: "following", "rebuilding" or "catching up".
+    state: Mapped[str] = mapped_column(String(16), default="following")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -218,6 +218,39 @@ def deferred_indexing():
     return deferred(get_index())
 
 
+def get_follower():
+    """This server's change-log follower (see follower.py)."""
+    return current_app.extensions["portal.search.follower"]
+
+
+def index_lags() -> dict:
+    """The log's head and every server's position and lag (``portal index check``, ``/readyz``, ``/metrics``)."""
+    from portal.search import changes
+    from portal.search.follower import positions
+
+    head = changes.head(session)
+    me = get_follower().server_id
+    now = utcnow()
+    servers = [{"server_id": row.server_id, "position": row.position, "lag": changes.count_after(session, row.position),
+                "state": row.state, "this_server": row.server_id == me,
+                "seconds_ago": max(0.0, (now - row.updated_at).total_seconds())} for row in positions(session)]
+    session.rollback()
+    return {"head": head, "servers": servers}
+
+
+def local_lag() -> int | None:
+    """How many changes this server's index is behind the log (None before it ever followed)."""
+    from portal.search import changes
+    from portal.search.follower import read_position
+
+    position = read_position(get_index().root)
+    if position is None:
+        return None
+    lag = changes.count_after(session, position)
+    session.rollback()
+    return lag
+
+
 def update_index() -> CheckReport:
     """Fix what :func:`check_index` finds; returns what it fixed."""
     return get_index().update()
