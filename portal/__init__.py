@@ -71,8 +71,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(root / "templates"),
         static_folder=str(root / "static"),
     )
+    from portal.routing import SharedBuilderRule
     from portal.templating import SHARED_BYTECODE_CACHE
 
+    app.url_rule_class = SharedBuilderRule  # URL builders compiled once per process, not per app
     app.jinja_options = {**app.jinja_options, "bytecode_cache": SHARED_BYTECODE_CACHE}
     data_dir = Path((test_config or {}).get("DATA_DIR") or config_module.data_dir_from_environment())
     app.config.from_mapping(config_module.defaults(data_dir))

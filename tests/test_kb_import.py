@@ -176,6 +176,7 @@ def test_cli_reports_counts_and_failures(runner, tmp_path):
     assert "bad.md: title is missing" in result.output
 
 
+@pytest.mark.slow  # reads 800 files of the shared data set; still run by `make test` (nothing deselects slow)
 def test_alchemy_samples_import_without_crashes(app, shared_data, tmp_path):
     """200 real files per language: tolerated ms.* keys, inline HTML, no crash."""
     rng = random.Random(20)

@@ -136,3 +136,27 @@ def test_the_browser_guard_agrees_with_the_server(live_server, page):  # noqa: F
     assert len(texts) > 40
     for text, in_browser, on_server in zip(texts, browser_findings, server_findings):
         assert in_browser == on_server, text
+
+
+def test_the_browser_guard_follows_the_rules_the_page_embeds(live_server, page):  # noqa: F811
+    """tickets/pii.js has no rules of its own: change the embedded data file's rules and its findings change."""
+    import json
+
+    from portal.tickets import pii
+
+    page.goto(f"{live_server.url}/en/contact/technical")
+    found = page.evaluate(
+        """([rules, text]) => {
+            const form = document.querySelector("[data-ticket-form]");
+            const embedded = JSON.parse(form.getAttribute("data-pii-patterns"));
+            const kinds = (r) => new window.portalTickets.PiiGuard(r).find(text).map(f => f.kind);
+            const changed = JSON.parse(JSON.stringify(rules));
+            delete changed.patterns.email;       // no e-mail pattern: no e-mail finding
+            changed.phoneDigits.trunk = [11, 12]; // 06-12345678 has 10 digits
+            changed.ibanLengths.NL = 17;          // a wrong length fails the check digits
+            return [embedded, kinds(rules), kinds(changed)];
+        }""", [json.loads(pii.RULES_PATH.read_text(encoding="utf-8")), "jan@shop.nl, 06-12345678, NL91ABNA0417164300"])
+    embedded, with_file, with_changed = found
+    assert embedded == pii.RULES
+    assert with_file == ["email", "phone", "iban"]
+    assert with_changed == []

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +91,45 @@ def test_browser_gets_the_same_patterns_as_json():
     assert set(patterns["patterns"]) == {"email", "iban", "card", "ipv4", "ipv6", "phone"}
     assert patterns["patterns"]["card"][0] == pii.PATTERNS["card"][0]
     assert patterns["ibanLengths"]["NL"] == 18
+
+
+# -- one data file for both sides -------------------------------------------
+
+STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
+
+
+def _rules_file() -> dict:
+    return json.loads((Path(pii.__file__).with_name("pii_rules.json")).read_text(encoding="utf-8"))
+
+
+def _regex_sources(rules: dict) -> list[str]:
+    pairs = list(rules["patterns"].values()) + [rules[k] for k in
+                                                  ("notPersonalBefore", "phoneBefore", "polishGrouping", "ibanFormat", "maskKeepFront")]
+    return [source for source, _flags in pairs]
+
+
+def test_the_server_reads_its_rules_from_the_data_file():
+    rules = _rules_file()
+    assert pii.browser_patterns() == rules
+    assert pii.PATTERNS == {kind: tuple(pair) for kind, pair in rules["patterns"].items()}
+    assert list(pii.PATTERNS) == list(rules["patterns"])  # the order decides overlaps
+    assert pii.IBAN_LENGTHS == rules["ibanLengths"] and pii.CONTEXT_CHARS == rules["contextChars"]
+    assert [p.pattern for p in pii._compiled.values()] == [pair[0] for pair in rules["patterns"].values()]
+
+
+def test_the_form_embeds_the_data_file_for_the_browser(client):
+    html = client.get("/en/contact/technical").get_data(as_text=True)
+    embedded = re.search(r'data-pii-patterns="([^"]*)"', html).group(1)
+    assert json.loads(unescape(embedded)) == _rules_file()
+
+
+def test_the_browser_code_holds_no_copy_of_the_rules():
+    """The rules reach tickets/pii.js only through the page: no regex of the file is written in the scripts."""
+    scripts = [STATIC_JS / "tickets.js", *sorted((STATIC_JS / "tickets").glob("*.js"))]
+    assert STATIC_JS / "tickets" / "pii.js" in scripts
+    sources = _regex_sources(_rules_file())
+    for script in scripts:
+        code = script.read_text(encoding="utf-8")
+        for source in sources:
+            assert source not in code and source.replace("\\", "\\\\") not in code, (script.name, source)
+    assert "ibanLengths" in (STATIC_JS / "tickets" / "pii.js").read_text(encoding="utf-8")

@@ -1,11 +1,13 @@
 """The personal-data guard: find and mask e-mail addresses, phone numbers,
 IBANs, payment card numbers and IP addresses in free text.
 
-The same regular expressions run in the browser (``static/js/tickets.js``
-reads :func:`browser_patterns` from the form's ``data-pii-patterns``), so the
-inline warning while typing and the server's check on submit agree. They are
-written in the common subset of Python and JavaScript regex syntax: ASCII
-classes, fixed-width lookbehind, flags passed separately.
+The rules (regular expressions, digit counts, IBAN lengths) are data in
+``pii_rules.json`` beside this module, read here and embedded in the ticket
+form for the browser's copy of the checks (``static/js/tickets/pii.js`` reads
+the form's ``data-pii-patterns``), so the inline warning while typing and the
+server's check on submit agree and cannot drift. The regexes are written in the
+common subset of Python and JavaScript syntax: ASCII classes, fixed-width
+lookbehind, flags passed separately.
 
 A regex only proposes candidates; each is then confirmed by a check a typo or
 an order number rarely passes: IBANs by their mod-97 check digits, card
@@ -16,43 +18,50 @@ international), with order numbers, versions and dates left alone.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+RULES_PATH = Path(__file__).with_name("pii_rules.json")
+#: The shared rules, as the browser gets them (see pii_rules.json's $comment).
+RULES: dict = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+
+
+def _pair(value: list) -> tuple[str, str]:
+    source, flags = value
+    return source, flags
+
 
 #: kind -> (regex source, JavaScript flags). Order matters: earlier kinds win
 #: where candidates overlap (a card number is not also a phone number).
-PATTERNS: dict[str, tuple[str, str]] = {
-    "email": (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", "g"),
-    "iban": (r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]){11,32}(?![A-Za-z0-9])", "g"),
-    "card": (r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,22}(?![0-9])", "g"),
-    "ipv4": (r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9]|\.[0-9])", "g"),
-    "ipv6": (r"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z:])", "g"),
-    "phone": (r"(?<![0-9A-Za-z+./-])(?:\+|00)?[0-9(][0-9 ()/-]{6,22}[0-9](?![0-9A-Za-z])", "g"),
-}
-
+PATTERNS: dict[str, tuple[str, str]] = {kind: _pair(value) for kind, value in RULES["patterns"].items()}
 #: Text just before a number that says it is not personal data.
-NOT_PERSONAL_BEFORE = (
-    r"(?:order|bestel|invoice|factu|rechnung|bestellung|auftrag|zam[oó]wieni|faktur|ticket|ref|"
-    r"version|versie|versio|wersja|build|release|artikel|article|sku|ean|#)[^0-9]{0,12}$",
-    "i",
-)
+NOT_PERSONAL_BEFORE = _pair(RULES["notPersonalBefore"])
 #: Text just before a number that says it IS a phone number.
-PHONE_BEFORE = (r"(?:tel|phone|telefoon|telefon|mobil|mobiel|gsm|handy|call|bel|ring|zadzwo)[^0-9]{0,12}$", "i")
+PHONE_BEFORE = _pair(RULES["phoneBefore"])
 #: A bare 9-digit Polish number counts only in its usual groupings.
-POLISH_GROUPING = (r"^[1-9][0-9]{2}[ -][0-9]{3}[ -][0-9]{3}$|^[1-9][0-9][ -][0-9]{3}[ -][0-9]{2}[ -][0-9]{2}$", "")
+POLISH_GROUPING = _pair(RULES["polishGrouping"])
+#: IBAN lengths of the countries our customers bank in; others: any of IBAN_OTHER_LENGTHS.
+IBAN_LENGTHS: dict[str, int] = RULES["ibanLengths"]
+IBAN_OTHER_LENGTHS: tuple[int, int] = tuple(RULES["ibanOtherLengths"])
+CARD_DIGITS: tuple[int, int] = tuple(RULES["cardDigits"])
+PHONE_DIGITS: dict = RULES["phoneDigits"]
+CONTEXT_CHARS: int = RULES["contextChars"]
 
-#: IBAN lengths of the countries our customers bank in; others: any 15-34.
-IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "CH": 21, "CZ": 24, "DE": 22, "DK": 18, "ES": 24, "FI": 18, "FR": 27,
-    "GB": 22, "IE": 22, "IT": 27, "LU": 20, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "SE": 24,
-}
 
-CONTEXT_CHARS = 25
+def _compile(pair: tuple[str, str]) -> re.Pattern:
+    """A [source, JavaScript flags] pair as a Python regex ('g' has no Python meaning)."""
+    source, flags = pair
+    return re.compile(source, re.IGNORECASE if "i" in flags else 0)
 
-_compiled = {kind: re.compile(src) for kind, (src, _flags) in PATTERNS.items()}
-_not_personal = re.compile(NOT_PERSONAL_BEFORE[0], re.IGNORECASE)
-_phone_before = re.compile(PHONE_BEFORE[0], re.IGNORECASE)
-_polish = re.compile(POLISH_GROUPING[0])
+
+_compiled = {kind: _compile(pair) for kind, pair in PATTERNS.items()}
+_not_personal = _compile(NOT_PERSONAL_BEFORE)
+_phone_before = _compile(PHONE_BEFORE)
+_polish = _compile(POLISH_GROUPING)
+_iban_format = _compile(_pair(RULES["ibanFormat"]))
+_mask_keep_front = _compile(_pair(RULES["maskKeepFront"]))
 
 #: What :func:`scrub` puts in place of each kind (analytics keep no personal data).
 PLACEHOLDERS = {"email": "[email]", "iban": "[iban]", "card": "[card]", "ipv4": "[ip]", "ipv6": "[ip]", "phone": "[phone]"}
@@ -68,15 +77,8 @@ class Finding:
 
 
 def browser_patterns() -> dict:
-    """Everything the browser needs to run the same checks (JSON-serialisable)."""
-    return {
-        "patterns": PATTERNS,
-        "notPersonalBefore": NOT_PERSONAL_BEFORE,
-        "phoneBefore": PHONE_BEFORE,
-        "polishGrouping": POLISH_GROUPING,
-        "ibanLengths": IBAN_LENGTHS,
-        "contextChars": CONTEXT_CHARS,
-    }
+    """Everything the browser needs to run the same checks: the rules file as it is."""
+    return RULES
 
 
 # -- checks -----------------------------------------------------------------
@@ -95,7 +97,7 @@ def luhn_valid(digits: str) -> bool:
 
 def iban_valid(iban: str) -> bool:
     iban = iban.upper()
-    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
+    if not _iban_format.fullmatch(iban):
         return False
     rearranged = iban[4:] + iban[:4]
     number = "".join(str(int(ch, 36)) for ch in rearranged)
@@ -116,7 +118,8 @@ def _span_of_chars(text: str, start: int, count: int, wanted) -> int:
 def _confirm_iban(text: str, match: re.Match) -> tuple[int, int] | None:
     compact = re.sub(r"[^A-Za-z0-9]", "", match.group()).upper()
     known = IBAN_LENGTHS.get(compact[:2])
-    lengths = [known] if known else range(min(len(compact), 34), 14, -1)
+    shortest, longest = IBAN_OTHER_LENGTHS
+    lengths = [known] if known else range(min(len(compact), longest), shortest - 1, -1)
     for length in lengths:
         if length <= len(compact) and iban_valid(compact[:length]):
             return match.start(), _span_of_chars(text, match.start(), length, str.isalnum)
@@ -129,7 +132,7 @@ def _confirm_card(text: str, match: re.Match) -> tuple[int, int] | None:
     # try the whole run, then shorter runs of whole groups ("4111 1111 1111 1111 2027")
     for count in range(len(groups), 0, -1):
         digits = "".join(groups[:count])
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        if CARD_DIGITS[0] <= len(digits) <= CARD_DIGITS[1] and luhn_valid(digits):
             return match.start(), _span_of_chars(text, match.start(), len(digits), str.isdigit)
     return None
 
@@ -164,11 +167,13 @@ def _confirm_phone(text: str, match: re.Match) -> tuple[int, int] | None:
     if _not_personal.search(before):
         return None
     if value.startswith("+") or value.startswith("00"):
-        ok = 8 <= len(digits) - (2 if value.startswith("00") else 0) <= 15
+        shortest, longest = PHONE_DIGITS["international"]
+        ok = shortest <= len(digits) - (2 if value.startswith("00") else 0) <= longest
     elif value.startswith("0"):
-        ok = 9 <= len(digits) <= 12  # NL 10, DE 10-12, SE 9-10 with the trunk 0
+        shortest, longest = PHONE_DIGITS["trunk"]  # NL 10, DE 10-12, SE 9-10 with the trunk 0
+        ok = shortest <= len(digits) <= longest
     else:
-        ok = bool(_polish.match(value)) or (len(digits) == 9 and bool(_phone_before.search(before)))
+        ok = bool(_polish.match(value)) or (len(digits) == PHONE_DIGITS["bare"] and bool(_phone_before.search(before)))
     return match.span() if ok else None
 
 
@@ -209,7 +214,7 @@ def _mask_ipv6(value: str) -> str:
 
 
 def _mask_phone(value: str) -> str:
-    keep_front = len(re.match(r"^(?:\+[0-9]{1,3}|00[0-9]{1,3}|[0-9]{2})", value).group())
+    keep_front = len(_mask_keep_front.match(value).group())
     digit_positions = [i for i, c in enumerate(value) if c.isdigit()]
     keep_back = set(digit_positions[-2:])
     return "".join(
