@@ -59,8 +59,9 @@ MAX_WORDS_FOR_COMPLETIONS = 40
 #: A completion weighs (its share of the prefix's completions) ** this: 1 is the
 #: expected score over the completions, 0 counts every completion fully.
 COMPLETION_SHARE_EXPONENT = 0.5
-#: Weight of the half-typed word matched against title/questions word beginnings alone.
-TITLE_PREFIX_BOOST = 0.5
+#: Weight of the half-typed word matched against title/questions word beginnings alone
+#: (since the body's word beginnings are completions, not n-grams, 1.0 beats 0.5 everywhere measured).
+TITLE_PREFIX_BOOST = 1.0
 #: Weight of the half-typed word's own stem (in case it is already whole).
 PARTIAL_STEM_BOOST = 0.5
 #: Weight of a word in the title/questions field (BM25 over those alone), relative to the article text.
