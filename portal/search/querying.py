@@ -432,8 +432,9 @@ def top_documents(searcher, text: str | list[Part], langs, limit: int, *,
         common_df = max(COMMON_MIN_DOCS, documents * COMMON_FRACTION)
         rare, common = [], []
         for term in terms:
-            if not isinstance(term, Term):  # a group of alternatives: scored in full
-                rare.append(term)
+            if not isinstance(term, Term):  # a group of alternatives: common if any member is
+                df = max(doc_frequency(searcher, t.fieldname, t.text) for t in term.subqueries)
+                (common if df > common_df else rare).append(term)
                 continue
             df = doc_frequency(searcher, term.fieldname, term.text)
             if df:
@@ -453,19 +454,36 @@ def top_documents(searcher, text: str | list[Part], langs, limit: int, *,
         if common:
             candidates = sorted(scores)
             for term in common:
-                matcher = searcher.postings(term.fieldname, term.text)
-                for docnum in candidates:
-                    if not matcher.is_active():
-                        break
-                    if matcher.id() < docnum:
-                        matcher.skip_to(docnum)
-                        if not matcher.is_active():
-                            break
-                    if matcher.id() == docnum:
-                        scores[docnum] += matcher.score() * term.boost
+                if isinstance(term, Term):
+                    for docnum, score in _scores_of(searcher, term, candidates):
+                        scores[docnum] += score
+                    continue
+                best: dict[int, float] = {}  # a group: each candidate's best member (as DisjunctionMax)
+                for member in term.subqueries:
+                    for docnum, score in _scores_of(searcher, member, candidates):
+                        best[docnum] = max(best.get(docnum, 0.0), score)
+                for docnum, score in best.items():
+                    scores[docnum] += score
         scored.extend((score, docnum) for docnum, score in scores.items())
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return scored[:limit]
+
+
+def _scores_of(searcher, term: Term, candidates: list[int]):
+    """``(docnum, boosted score)`` of ``term`` for the sorted ``candidates`` that contain it,
+    skipping through its postings."""
+    if not doc_frequency(searcher, term.fieldname, term.text):
+        return
+    matcher = searcher.postings(term.fieldname, term.text)
+    for docnum in candidates:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum, matcher.score() * term.boost
 
 
 def spelling_suggestion(searcher, text: str, lang: str) -> str | None:
