@@ -13,11 +13,11 @@ meet the indexed form; where stemming the undecorated word gives another stem
 
 Two more analyzers serve as-you-type search and "did you mean":
 
-* :func:`prefix_analyzer` indexes the *edge n-grams* of the words of titles,
-  headings and tags (``verwijderen`` -> ``ve``, ``ver``, ``verw``...). A
-  half-typed word then costs one term lookup instead of expanding a prefix
-  over the whole vocabulary (measured: a Whoosh ``Prefix`` on a two-letter
-  stem expands to hundreds of terms and is 5-20x slower per keystroke).
+* :func:`prefix_analyzer` indexes the *edge n-grams* of the words of titles
+  and ``questions:`` (``verwijderen`` -> ``ve``, ``ver``, ``verw``...): a
+  half-typed word costs one term lookup there. In the body the typed word is
+  completed at query time against the vocabulary instead (``querying.completions``):
+  n-grams of every body word tripled the index for no better ranking.
 * :func:`word_analyzer` keeps words as written (lower-cased, unstemmed) so the
   spelling corrector proposes real words, not stems.
 """

@@ -111,7 +111,7 @@ def _geometric_mean(values) -> float:
     return product ** (1.0 / len(values)) if values else 0.0
 
 
-def split_typed_compound(reader, words_field: str, prefix_field: str, partial: str, lang: str):
+def split_typed_compound(reader, words_field: str, partial: str, lang: str):
     """``(known word, prefix)`` for a half-typed compound whose beginning no article has.
 
     "verzendlab" -> ("verzend", "lab") when articles say "verzend label" but
@@ -130,10 +130,20 @@ def split_typed_compound(reader, words_field: str, prefix_field: str, partial: s
             if not partial.startswith(link, cut) or len(partial) - cut - len(link) < 3:
                 continue
             rest = partial[cut + len(link):]
-            rest_df = reader.doc_frequency(prefix_field, rest)
+            rest_df = _prefix_frequency(reader, words_field, rest)
             if rest_df:
                 score = sqrt(head_df * rest_df) * len(head)  # prefer the longest known head
                 if best is None or score > best[0]:
                     best = (score, head, rest)
     return (best[1], best[2]) if best else None
 
+
+
+def _prefix_frequency(reader, field: str, prefix: str, scan: int = 50) -> int:
+    """How many articles have a word beginning with ``prefix`` (summed over the first ``scan`` words)."""
+    total = 0
+    for count, (_text, terminfo) in enumerate(reader.iter_prefix(field, prefix)):
+        if count >= scan:
+            break
+        total += terminfo.doc_frequency()
+    return total

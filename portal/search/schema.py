@@ -33,10 +33,9 @@ CONTENT = "content"          # body plain text as written, for highlighted snipp
 
 # -- per-language fields: "<kind>_<lang>", filled only for the article's language
 ARTICLE_TEXT = "text"        # stemmed title, questions, headings, summary+tags and body, each weighted (*_WEIGHT)
-PREFIX_TEXT = "prefix"       # edge n-grams of the same sections, same weights: the half-typed word
 TITLE_TEXT = "titles"        # stemmed title and questions alone: BM25 normalized by their own (short) length
 TITLE_PREFIX_TEXT = "titleprefix"  # edge n-grams of title and questions alone: the typed word, length-normalized by them
-PAIRS_TEXT = "pairs"         # adjacent stem pairs of the same sections, same weights: phrase/proximity
+PAIRS_TEXT = "pairs"         # adjacent stem pairs of title, questions, headings, summary+tags (weighted): phrases
 WORDS_TEXT = "words"         # unstemmed words of everything: "did you mean" vocabulary
 
 #: Weight of a word by where it occurs in the article (BM25F field weights).
@@ -68,7 +67,6 @@ def build_schema() -> Schema:
         # phrase=False: no positions; phrases are scored through the pairs
         # field, and frequency-only postings are smaller and faster to read.
         fields[lang_field(ARTICLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
-        fields[lang_field(PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
         fields[lang_field(PAIRS_TEXT, lang)] = TEXT(analyzer=pair_analyzer(lang), phrase=False)
         fields[lang_field(TITLE_TEXT, lang)] = TEXT(analyzer=language_analyzer(lang), phrase=False)
         fields[lang_field(TITLE_PREFIX_TEXT, lang)] = TEXT(analyzer=prefix_analyzer(), phrase=False)
