@@ -131,6 +131,7 @@ MODEL_MODULES = (
     "portal.notify.models",
     "portal.tickets.models",
     "portal.insights.models",
+    "portal.cache.models",
 )
 
 
