@@ -177,11 +177,15 @@ class VersionMemo:
         self._snapshot: Snapshot | None = None
         self._generation = -1
         self.reads = 0  # database reads so far (tests, bench)
+        self._failed = False
+        self._retry_at = 0.0
 
     def snapshot(self) -> Snapshot | None:
         """The counters, at most ``ttl`` seconds old; None when they cannot be read."""
         current = self._snapshot
         now = time.monotonic()
+        if current is None and now < self._retry_at:
+            return None
         if current is not None and now - current.read_at < self.ttl and self._generation == _local_generation:
             return current
         with self._lock:
@@ -195,9 +199,12 @@ class VersionMemo:
                     rows = connection.execute(select(ContentVersion.scope, ContentVersion.version,
                                                      ContentVersion.changed_at)).all()
             except SQLAlchemyError:
-                log.warning("content versions cannot be read; pages are not cached", exc_info=True)
-                self._snapshot = None
+                if not self._failed:  # once, not per request (e.g. `portal init` not run yet)
+                    log.warning("content versions cannot be read; pages are not cached", exc_info=True)
+                self._failed = True
+                self._snapshot, self._retry_at = None, now + self.ttl
                 return None
+            self._failed = False
             self.reads += 1
             self._snapshot = Snapshot({scope: (version, at) for scope, version, at in rows}, now)
             self._generation = generation
