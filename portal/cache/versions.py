@@ -229,8 +229,20 @@ def snapshot() -> Snapshot | None:
     return memo_for(current_app).snapshot()
 
 
+_serials = itertools.count(1)
+
+
+def app_serial(app) -> int:
+    """A number no other app of this process had, for process-local cache keys
+    (``id(app)`` may be reused once an app is gone, e.g. between tests)."""
+    serial = app.extensions.get("portal.app_serial")
+    if serial is None:
+        serial = app.extensions["portal.app_serial"] = next(_serials)
+    return serial
+
+
 def is_tracked(obj) -> bool:
     return _tracker_for(obj) is not None
 
 
-__all__ = ["Snapshot", "VersionMemo", "bump", "is_tracked", "memo_for", "snapshot", "track"]
+__all__ = ["Snapshot", "VersionMemo", "app_serial", "bump", "is_tracked", "memo_for", "snapshot", "track"]

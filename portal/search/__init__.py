@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import signals
 from portal.content import register_import_context
-from portal.search import learning, sync
+from portal.search import answers, learning, sync
 from portal.search.index import SearchIndex
 
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         refresh_interval=float(app.config.get("SEARCH_REFRESH_INTERVAL", 1.0)),
     )
     app.extensions["portal.search"] = index
+    answers.track_models()
     sync.register(app.extensions["portal.sessionmaker"], index)
     # `portal import` of thousands of files: index once at the end, not per batch.
     register_import_context(app, lambda: sync.deferred_indexing(index))

@@ -8,7 +8,6 @@ banners cost no query per request.
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections import OrderedDict
@@ -21,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from portal import db
+from portal.cache import versions
 from portal.db import utcnow
 from portal.status import services
 from portal.status.models import (
@@ -68,22 +68,11 @@ _memo_lock = threading.Lock()
 _memo: "OrderedDict[tuple, object]" = OrderedDict()
 
 
-def _app_serial(app) -> int:
-    """A number no other app of this process had (``id()`` may be reused after one is gone)."""
-    serial = app.extensions.get("portal.status.serial")
-    if serial is None:
-        serial = app.extensions["portal.status.serial"] = next(_serials)
-    return serial
-
-
-_serials = itertools.count(1)
-
-
 def memoized(key: tuple, compute):
     """A small per-process cache for derived views of the status (e.g. uptime
     bars); callers put ``current_state().token`` in the key, so any change
     anywhere invalidates it."""
-    key = (_app_serial(current_app),) + key
+    key = (versions.app_serial(current_app),) + key
     with _memo_lock:
         if key in _memo:
             return _memo[key]
@@ -190,7 +179,6 @@ def current_state() -> StatusState:
 def _version() -> tuple[datetime | None, str]:
     """The status data's version: its counter in the database (portal.cache.versions),
     read from a memo shared by the process; the older aggregate query if that cannot be read."""
-    from portal.cache import versions
     from portal.status import STATUS_SCOPE
 
     snapshot = versions.snapshot()
@@ -201,7 +189,7 @@ def _version() -> tuple[datetime | None, str]:
 
 def _current_state() -> StatusState:
     changed_at, token = _version()
-    key = (current_app.import_name, _app_serial(current_app), token)
+    key = (current_app.import_name, versions.app_serial(current_app), token)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:
