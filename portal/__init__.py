@@ -52,6 +52,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
 #: Per-domain hooks run after blueprints are registered (signals, context
 #: processors, index listeners, the in-process worker). Each is ``init_app(app)``.
 DOMAIN_INIT = (
+    "portal.cache",
     "portal.auth",
     "portal.kb",
     "portal.search",

@@ -86,6 +86,13 @@ def defaults(data_dir: Path) -> dict:
         "LOGIN_LOCKOUT_LIMIT": "10 per 15 minutes",
         # Cheap argon2 parameters: for tests only (it makes guessing cheap too).
         "PASSWORD_HASH_FAST": False,
+        # Page cache (portal/cache): rendered pages kept per process, keyed by the
+        # content versions in the database; how stale a server may read those
+        # versions (seconds); s-maxage for a CDN (0: it revalidates every time).
+        "PAGE_CACHE": True,
+        "PAGE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
+        "PAGE_CACHE_SHARED_MAX_AGE": 0,
+        "CONTENT_VERSION_TTL": 0.5,
         # Search: seconds a writer waits for the other server process's lock,
         # and how often a searcher looks for changes made by other processes.
         "SEARCH_WRITER_TIMEOUT": 10.0,

@@ -133,6 +133,7 @@ MODEL_MODULES = (
     "portal.tickets.models",
     "portal.insights.models",
     "portal.support.models",
+    "portal.cache.models",
 )
 
 

@@ -108,7 +108,9 @@ def test_status_values_follow_the_incident_lifecycle(app, client, seeded):
 def test_etag_304_and_a_posted_update_shows_at_once(app, client, seeded):
     first = client.get("/api/v2/summary.json")
     etag = first.headers["ETag"]
-    assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
+    # kept by browsers and proxies, but revalidated before every use
+    assert first.headers["Last-Modified"] and "must-revalidate" in first.headers["Cache-Control"]
+    assert "max-age=0" in first.headers["Cache-Control"]
     again = client.get("/api/v2/summary.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
     page = client.get("/en/status")

@@ -81,7 +81,7 @@ def test_banner_costs_one_query_when_nothing_changed(app, client, incident):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert "DHL labels fail" in html
-    assert len(statements) == 1
+    assert len(statements) <= 1  # none while the content-version memo is fresh (portal.cache.versions)
 
 
 def test_active_incidents_partial_offers_to_follow(app, incident):

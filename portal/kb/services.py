@@ -363,15 +363,20 @@ def import_category(source: SourceFile) -> str:
 
 
 def record_view(article_id: int, day: date | None = None) -> None:
-    """Count one page view for the day: an upsert, safe under concurrent requests."""
-    day = day or utcnow().date()
+    """Count one page view for the day."""
+    record_views({(article_id, day or utcnow().date()): 1})
+
+
+def record_views(counts) -> None:
+    """Add ``{(article_id, day): views}``: one upsert each, safe under concurrent writers."""
     dialect = postgresql if is_postgres() else sqlite
-    statement = dialect.insert(ArticleViewDaily).values(article_id=article_id, day=day, views=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[ArticleViewDaily.article_id, ArticleViewDaily.day],
-        set_={"views": ArticleViewDaily.views + 1},
-    )
-    session.execute(statement)
+    for (article_id, day), views in sorted(counts.items()):
+        statement = dialect.insert(ArticleViewDaily).values(article_id=article_id, day=day, views=views)
+        statement = statement.on_conflict_do_update(
+            index_elements=[ArticleViewDaily.article_id, ArticleViewDaily.day],
+            set_={"views": ArticleViewDaily.views + statement.excluded.views},
+        )
+        session.execute(statement)
     session.commit()
 
 

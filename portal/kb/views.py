@@ -3,31 +3,41 @@ through ``services`` and, for "Did this help?", ``feedback``). Every page lives
 under ``/<lang>/``."""
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
+from portal.cache.forms import public_form
+from portal.cache.pages import cached_page, on_serve
 from portal.errors import wants_json
 from portal.extensions import limiter
+from portal.kb import SLUGS_SCOPE, kb_scope, viewcount
 from portal.kb import feedback as feedback_service
-from portal.kb import queries, services, workflow
+from portal.kb import queries, workflow
 from portal.kb.models import RATINGS, WELCOME_CATEGORY
 from portal.kb import staff_history  # noqa: F401  (history, diff, redirects: routes on staff_bp)
 from portal.kb.staff_views import staff_bp  # noqa: F401  (the staff editor, registered in BLUEPRINTS)
 
 bp = Blueprint("kb", __name__)
 
-_BOT = re.compile(r"bot|crawl|spider|slurp|preview|monitor|curl|wget|python-requests", re.IGNORECASE)
+
+def _language(lang: str, **_kwargs) -> set[str]:
+    return {kb_scope(lang)}
+
+
+def _language_and_slugs(lang: str, **_kwargs) -> set[str]:
+    return {kb_scope(lang), SLUGS_SCOPE}  # "Other languages" lists the slug's other languages
 
 
 class FeedbackForm(FlaskForm):
     """The point chosen (a submit button each), a comment sent with it, or the
     follow-up token of a point chosen earlier on this page (changing it)."""
+
+    class Meta:  # checked before the view: a session token or a public form token (portal.cache.forms)
+        csrf = False
 
     rating = StringField(validators=[InputRequired(), AnyOf(RATINGS)])
     comment = TextAreaField(validators=[Optional(), Length(max=feedback_service.MAX_COMMENT)])
@@ -37,11 +47,15 @@ class FeedbackForm(FlaskForm):
 class FeedbackCommentForm(FlaskForm):
     """The optional comment that follows a chosen point, on the same record."""
 
+    class Meta:
+        csrf = False
+
     token = StringField(validators=[InputRequired(), Length(max=200)])
     comment = TextAreaField(validators=[InputRequired(), Length(max=feedback_service.MAX_COMMENT)])
 
 
 @bp.get("/")
+@cached_page(_language, hourly=True)  # "most read" follows the views: at most an hour behind
 def home(lang: str):
     popular = queries.most_read(lang)
     return render_template(
@@ -55,6 +69,7 @@ def home(lang: str):
 
 
 @bp.get("/categories/<slug>")
+@cached_page(_language, query=("page",))
 def category(lang: str, slug: str):
     found = queries.category(slug, lang)
     page = queries.category_articles(slug, lang, request.args.get("page", 1, type=int) or 1)
@@ -76,6 +91,7 @@ def _welcome_context(article) -> dict:
 
 
 @bp.get("/articles/<slug>")
+@cached_page(_language_and_slugs)
 def article(lang: str, slug: str):
     found = queries.published_article(slug, lang, include_internal=current_user.is_authenticated)
     if found is None:
@@ -86,19 +102,17 @@ def article(lang: str, slug: str):
     if found.is_internal:
         response = make_response(render_template("kb/article.html", article=found, translations=[], related=[],
                                                  category=queries.category(found.category_slug, lang),
-                                                 form=FeedbackForm(), internal=True))
+                                                 internal=True))
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
         return response
-    if request.method == "GET" and not _BOT.search(request.user_agent.string or ""):
-        services.record_view(found.id)
+    on_serve(viewcount.counter_for(current_app).hook(found.id))  # also on every cached hit
     return render_template(
         "kb/article.html",
         article=found,
         category=queries.category(found.category_slug, lang),
         translations=queries.translations(found),
         related=queries.related_articles(found),
-        form=FeedbackForm(),
         **_feedback_context(found),
         source_is_newer=found.outdated_since is not None,
         **_welcome_context(found),
@@ -137,6 +151,7 @@ def _too_long() -> str:
 
 
 @bp.post("/articles/<slug>/feedback")
+@public_form
 @limiter.limit("10 per minute;60 per hour")
 def feedback(lang: str, slug: str):
     """The point chosen, recorded at once; the reply carries the token for the comment."""
@@ -160,6 +175,7 @@ def feedback(lang: str, slug: str):
 
 
 @bp.post("/articles/<slug>/feedback/comment")
+@public_form
 @limiter.limit("10 per minute;60 per hour")
 def feedback_comment(lang: str, slug: str):
     """The optional comment after a chosen point, added to the same record."""
@@ -182,5 +198,6 @@ def feedback_comment(lang: str, slug: str):
 
 
 @bp.get("/welcome")
+@cached_page(_language)
 def welcome(lang: str):
     return render_template("kb/welcome.html", steps=queries.welcome_steps(lang))

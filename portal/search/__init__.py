@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import signals
 from portal.content import register_import_context
-from portal.search import changes, learning, sync
+from portal.search import answers, changes, learning, sync
 from portal.search.follower import IndexFollower, default_server_id, start_in_process
 from portal.search.index import SearchIndex
 
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         refresh_interval=float(app.config["SEARCH_REFRESH_INTERVAL"]),
     )
     app.extensions["portal.search"] = index
+    answers.track_models()
     # Every other server learns of this one's changes through the change log;
     # this server's follower applies theirs (follower.py).
     follower = IndexFollower(index, app.extensions["portal.sessionmaker"],

@@ -30,10 +30,11 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 
+from portal.cache import versions
 from portal.errors import render_error
 from portal.extensions import csrf
 from portal.i18n import negotiated_locale
-from portal.search import services, suggesting
+from portal.search import answers, services, suggesting
 from portal.search.analysis import all_languages
 from portal.search.schemas import MAX_INPUT_CHARS, SuggestQuery
 from portal.validation import json_body, query_args
@@ -92,11 +93,30 @@ def _answer(params: SuggestQuery):
 @bp.get("/suggest")
 def suggest():
     params = query_args(SuggestQuery)
-    response = _answer(params)
+    key = _answer_key(params)
+    body = answers.get(key) if key is not None else None
+    if body is not None:
+        response = current_app.response_class(body, mimetype="application/json")
+    else:
+        response = _answer(params)
+        if key is not None and not isinstance(response, tuple) and response.status_code == 200:
+            answers.put(key, response.get_data())
     if not isinstance(response, tuple):
         response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
         response.vary.add("Accept-Language")
     return response
+
+
+def _answer_key(params: SuggestQuery) -> tuple | None:
+    """Where this GET's answer is remembered (portal.search.answers), if it may be."""
+    if params.subject or params.description or not params.q.strip():
+        return None
+    requested = params.locale or negotiated_locale()
+    if requested == ALL_LOCALES or requested not in all_languages():
+        return None
+    limit = max(1, min(params.limit, services.MAX_SUGGEST_LIMIT))
+    return answers.key_for(versions.app_serial(current_app), current_app.extensions["portal.search"], params.q,
+                           requested, limit)
 
 
 @bp.post("/suggest")

@@ -175,6 +175,28 @@ def on_deflection_event(sender=None, *, session: Session, attempt_id: str, event
 
 # -- re-ranking ----------------------------------------------------------------
 
+_taught: dict = {}
+
+
+def _taught_locales() -> frozenset[str] | None:
+    """The languages that have learned signals, remembered per version of them
+    (``search:learning`` in portal.cache.versions); None when it cannot be known."""
+    from portal.cache import versions
+    from portal.db import session
+    from portal.search.answers import LEARNING_SCOPE
+
+    snapshot = versions.snapshot()
+    if snapshot is None:
+        return None
+    key = (versions.app_serial(current_app), snapshot.version(LEARNING_SCOPE))
+    found = _taught.get(key)
+    if found is None:
+        found = frozenset(session.scalars(select(LearnedArticleSignal.locale).distinct()))
+        _taught.clear()
+        _taught[key] = found
+    return found
+
+
 def rerank(hits: list[dict], text: str, locale: str | None, now: datetime | None = None) -> list[dict]:
     """``hits`` (the engine's ranking, dicts with slug/locale/score) with the
     learned boost applied, best first. Only these candidates are re-ordered."""
@@ -188,7 +210,10 @@ def rerank(hits: list[dict], text: str, locale: str | None, now: datetime | None
     for hit in hits:
         by_locale.setdefault(hit["locale"], set()).add(hit["slug"])
     evidence: dict[tuple[str, str], float] = {}
+    taught = _taught_locales()
     for hit_locale, slugs in by_locale.items():
+        if taught is not None and hit_locale not in taught:
+            continue  # nothing learned in this language: no query, no term weighing
         query_terms = weighted_terms(text, hit_locale)
         if not query_terms:
             continue

@@ -26,6 +26,26 @@ def banner_items():
     return queries.ensure_fresh().active
 
 
+#: The page-cache scope of everything the status pages, banner and APIs show.
+STATUS_SCOPE = "status"
+
+
+def _next_transition_epoch() -> float | None:
+    from portal.status import queries
+
+    moment = queries.ensure_fresh().next_transition
+    return moment.timestamp() if moment is not None else None
+
+
+def _track_versions() -> None:
+    """Every write of a status model bumps the ``status`` version (portal.cache.versions)."""
+    from portal.cache import versions
+    from portal.status.models import Component, ComponentGroup, ComponentStatusPeriod, Incident, IncidentUpdate
+
+    for model in (Component, ComponentGroup, ComponentStatusPeriod, Incident, IncidentUpdate):
+        versions.track(model, lambda _obj: (STATUS_SCOPE,), lambda: (STATUS_SCOPE,))
+
+
 def init_app(app: Flask) -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
@@ -47,6 +67,12 @@ def init_app(app: Flask) -> None:
     # A commit anywhere may change the status: forget this request's memo of it.
     if not event.contains(Session, "after_commit", queries.forget_request_state):
         event.listen(Session, "after_commit", queries.forget_request_state)
+    _track_versions()
+    # Every page shows the banner: cached pages depend on the status, and are
+    # rendered again when a maintenance window starts or ends by itself.
+    from portal.cache import pages
+
+    pages.add_dependency(app, (STATUS_SCOPE,), _next_transition_epoch)
     app.extensions.setdefault("portal.suggest_providers", {})["incidents"] = suggest_incidents
     register_importer(app, "component", importer.import_components)
     register_importer(app, "incident", importer.import_incident)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from portal.status import queries, statuspage
-from portal.status.caching import conditional
+from portal.cache.pages import cached_page
 from portal.status.models import IN_PROGRESS, SCHEDULED, VERIFYING
 
 bp = Blueprint("status_api", __name__)
@@ -43,7 +43,7 @@ def _maintenances(statuses) -> list[dict]:
 
 
 @bp.get("/summary.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def summary():
     return jsonify({
         "page": _page(),
@@ -55,44 +55,44 @@ def summary():
 
 
 @bp.get("/status.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def status():
     return jsonify({"page": _page(), "status": statuspage.status(queries.current_state().indicator)})
 
 
 @bp.get("/components.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def components():
     return jsonify({"page": _page(), "components": _components()})
 
 
 @bp.get("/incidents.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def incidents():
     rows = queries.recent_incidents(limit=50, maintenance=False)
     return jsonify({"page": _page(), "incidents": [statuspage.incident(i) for i in rows]})
 
 
 @bp.get("/incidents/unresolved.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def incidents_unresolved():
     return jsonify({"page": _page(), "incidents": _unresolved()})
 
 
 @bp.get("/scheduled-maintenances.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def maintenances():
     rows = queries.recent_incidents(limit=50, maintenance=True)
     return jsonify({"page": _page(), "scheduled_maintenances": [statuspage.incident(i) for i in rows]})
 
 
 @bp.get("/scheduled-maintenances/upcoming.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def maintenances_upcoming():
     return jsonify({"page": _page(), "scheduled_maintenances": _maintenances((SCHEDULED,))})
 
 
 @bp.get("/scheduled-maintenances/active.json")
-@conditional(public=True)
+@cached_page()  # the "status" scope: every cached page depends on it (status.init_app)
 def maintenances_active():
     return jsonify({"page": _page(), "scheduled_maintenances": _maintenances((IN_PROGRESS, VERIFYING))})

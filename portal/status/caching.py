@@ -1,6 +1,9 @@
 """Conditional responses for the status page, feeds and API.
 
-Every response carries an ETag derived from ``services.last_changed()`` (plus
+Used by the feeds and the badge (the pages and the Statuspage JSON are in the
+page cache, :mod:`portal.cache.pages`). Every response carries an ETag derived
+from the status version (``queries.current_state().token``: the ``status``
+counter in the database, plus
 what else shapes the body: path, query, language, sign-in, and for pages with
 uptime bars the current hour) and a Last-Modified. ``Cache-Control: no-cache``
 lets browsers and proxies keep a copy but revalidate each time, so a posted

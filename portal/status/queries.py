@@ -3,8 +3,8 @@
 Nothing here writes, except :func:`ensure_fresh`, which lets due maintenance
 windows start or complete (through ``services.tick``) before a page shows them.
 :func:`current_state` caches the small "what is going on now" snapshot per
-process, keyed on ``services.last_changed()``, so banners cost one tiny query
-per request.
+process, keyed on the ``status`` content version (portal.cache.versions), so
+banners cost no query per request.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from portal import db
+from portal.cache import versions
 from portal.db import utcnow
 from portal.status import services
 from portal.status.models import (
@@ -71,7 +72,7 @@ def memoized(key: tuple, compute):
     """A small per-process cache for derived views of the status (e.g. uptime
     bars); callers put ``current_state().token`` in the key, so any change
     anywhere invalidates it."""
-    key = (id(current_app._get_current_object()),) + key
+    key = (versions.app_serial(current_app),) + key
     with _memo_lock:
         if key in _memo:
             return _memo[key]
@@ -165,7 +166,7 @@ def current_state() -> StatusState:
     """The snapshot for banners and the page's headline.
 
     Memoized for the request (``g``) and cached for the process keyed on
-    ``services.last_changed()``: one small query per request.
+    the ``status`` content version.
     """
     if has_app_context() and "_status_state" in g:
         return g._status_state
@@ -175,9 +176,20 @@ def current_state() -> StatusState:
     return state
 
 
+def _version() -> tuple[datetime | None, str]:
+    """The status data's version: its counter in the database (portal.cache.versions),
+    read from a memo shared by the process; the older aggregate query if that cannot be read."""
+    from portal.status import STATUS_SCOPE
+
+    snapshot = versions.snapshot()
+    if snapshot is None:
+        return services.last_changed()
+    return snapshot.changed_at((STATUS_SCOPE,)), f"v{snapshot.version(STATUS_SCOPE)}"
+
+
 def _current_state() -> StatusState:
-    changed_at, token = services.last_changed()
-    key = (current_app.import_name, id(current_app), token)
+    changed_at, token = _version()
+    key = (current_app.import_name, versions.app_serial(current_app), token)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth.decorators import role_required
+from portal.cache.forms import public_form
 from portal.db import session
 from portal.extensions import csrf, limiter
 from portal.i18n import current_lang
@@ -66,6 +67,7 @@ def index():
 
 
 @bp.post("/")
+@public_form  # the form on the cached status pages carries the public token (portal.cache.forms)
 @limiter.limit(_signup_limit)
 def subscribe():
     form = form_fields(schemas.SubscribeForm)

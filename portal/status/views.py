@@ -20,6 +20,7 @@ from portal import db
 from portal.db import utcnow
 from portal.i18n import arriving_locale
 from portal.status import feeds, queries
+from portal.cache.pages import cached_page
 from portal.status.caching import conditional
 from portal.status.display import HEADLINES, month_label
 from portal.status.models import Component, OPERATIONAL
@@ -62,7 +63,7 @@ def incident_any_language(public_id: str):
 
 
 @bp.get("/<lang:lang>/status")
-@conditional(hourly=True)
+@cached_page(hourly=True)  # uptime bars end with the current hour
 def index(lang: str):
     state = queries.current_state()
     groups, loose = queries.component_tree()
@@ -81,7 +82,7 @@ def index(lang: str):
 
 
 @bp.get("/<lang:lang>/status/history")
-@conditional()
+@cached_page()
 def history(lang: str):
     months: "OrderedDict[str, list]" = OrderedDict()
     for incident in queries.recent_incidents(limit=500):
@@ -91,7 +92,7 @@ def history(lang: str):
 
 
 @bp.get("/<lang:lang>/status/incidents/<public_id>")
-@conditional()
+@cached_page()
 def incident(lang: str, public_id: str):
     found = queries.incident_by_public_id(public_id)
     if found is None:
