@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("search.py", "relevance.py", "learning.py", "http.py", "broadcast.py", "hostile.py", "load.py")
+SCRIPTS = ("search.py", "indexing.py", "relevance.py", "learning.py", "http.py", "broadcast.py", "hostile.py", "load.py")
 TIME_LIMIT = 100  # seconds per script
 #: Scripts that need longer: load.py imports the shipped content, then 20 s of load.
 TIME_LIMITS = {"load.py": 200}
