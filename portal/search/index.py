@@ -280,29 +280,35 @@ class SearchIndex:
         with self.writer(optimize=True):
             pass
 
-    def sync_ids(self, article_ids: Iterable[int]) -> None:
-        """Make the index agree with the database for these ids (read afresh)."""
+    def sync_ids(self, article_ids: Iterable[int], optimize: bool = False) -> None:
+        """Make the index agree with the database for these ids (read afresh).
+
+        One writer for all of them (rows read :data:`REBUILD_BATCH` at a time):
+        one segment however many ids. ``optimize`` also merges the existing
+        segments into it (after bulk work, e.g. a whole import)."""
         from portal.kb.models import Article
 
         ids = sorted(set(article_ids))
         if not ids:
             return
-        with self.session_factory() as session:
-            rows = session.execute(select(*article_columns()).where(Article.id.in_(ids))).all()
-        found = {row.id for row in rows}
-        with self.writer() as writer:
-            for row in rows:
-                if not is_indexable(row):
-                    writer.delete_by_term(ID_FIELD, str(row.id))
-                    continue
-                try:
-                    document = document_for(row)
-                except Exception:  # one bad document must not keep the others out
-                    log.exception("indexing article %s failed", row.id)
-                    continue
-                writer.update_document(**document)
-            for article_id in set(ids) - found:
-                writer.delete_by_term(ID_FIELD, str(article_id))
+        with self.writer(optimize=optimize) as writer:
+            for start in range(0, len(ids), REBUILD_BATCH):
+                chunk = ids[start:start + REBUILD_BATCH]
+                with self.session_factory() as session:
+                    rows = session.execute(select(*article_columns()).where(Article.id.in_(chunk))).all()
+                found = {row.id for row in rows}
+                for row in rows:
+                    if not is_indexable(row):
+                        writer.delete_by_term(ID_FIELD, str(row.id))
+                        continue
+                    try:
+                        document = document_for(row)
+                    except Exception:  # one bad document must not keep the others out
+                        log.exception("indexing article %s failed", row.id)
+                        continue
+                    writer.update_document(**document)
+                for article_id in set(chunk) - found:
+                    writer.delete_by_term(ID_FIELD, str(article_id))
 
     # -- whole-index operations ---------------------------------------------
 
