@@ -125,6 +125,7 @@ def write_postings(fieldwriter, schema, pool, lengths: dict[str, dict[int, int]]
     pack_lengths = HASH_LENGTHS.pack
     pack_terminfo = _TERMINFO.pack
     lastkey = tindex.lastkey
+    single_compression = block_compression(1)
     for fieldname, terms in pool.sorted_fields():
         if fieldname not in schema:
             continue
@@ -142,7 +143,29 @@ def write_postings(fieldwriter, schema, pool, lengths: dict[str, dict[int, int]]
             t_minlength = None
             t_maxlength = 0
             t_maxweight = 0
-            for first in range(0, count, BLOCK_LIMIT):
+            if count == 1:  # most terms (a word pair, an n-gram in one article): the loop below, unrolled
+                docnum, raw, value = ids[0], weights[0], values[0]
+                weight32 = array("f", (raw,))[0]
+                maxweight = raw if raw > 0 else 0
+                length = doc_length(docnum)
+                minlength, maxlength = (length, length) if length else (None, 0)
+                if fixed is None or fixed < 0:
+                    mini_values = (value,) if value else ()
+                elif fixed == 0:
+                    mini_values = None
+                else:
+                    mini_values = value or b""
+                data = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), 2)
+                if single_compression:
+                    data = zlib.compress(data, single_compression)
+                info = dumps((1, docnum, maxweight, single_compression,
+                              length_to_byte(minlength), length_to_byte(maxlength)), 2)
+                size = len(info) + len(data)
+                post_parts += (magic, pack_int(-size), info, data)
+                post_pos += 8 + size
+                t_weight += weight32
+                t_minlength, t_maxlength, t_maxweight = minlength, max(0, maxlength), max(0, maxweight)
+            for first in range(0, count if count > 1 else 0, BLOCK_LIMIT):
                 last_block = first + BLOCK_LIMIT >= count
                 b_ids = ids[first:first + BLOCK_LIMIT]
                 b_raw = weights[first:first + BLOCK_LIMIT]
