@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("search.py", "relevance.py", "learning.py", "http.py", "broadcast.py", "hostile.py", "load.py", "scale.py",
-           "app_factory.py")
+SCRIPTS = ("search.py", "indexing.py", "relevance.py", "learning.py", "http.py", "broadcast.py", "hostile.py",
+           "load.py", "scale.py", "app_factory.py")
 TIME_LIMIT = 100  # seconds per script
 #: Scripts that need longer: load.py imports the shipped content, then 20 s of load;
 #: scale.py starts three servers one after another.

@@ -91,7 +91,7 @@ def test_deferred_indexing_indexes_all_commits_once_at_the_end(app, monkeypatch)
         index = services.get_index()
         calls = []
         real_sync = index.sync_ids
-        monkeypatch.setattr(index, "sync_ids", lambda ids: (calls.append(sorted(ids)), real_sync(ids)))
+        monkeypatch.setattr(index, "sync_ids", lambda ids, **kw: (calls.append(sorted(ids)), real_sync(ids, **kw)))
         with services.deferred_indexing():
             first = add_article(app, title="Bulk one")
             second = add_article(app, title="Bulk two")

@@ -36,7 +36,7 @@ PENDING_KEY = "portal.search.pending_article_ids"
 
 #: Per thread: the ids whose indexing is deferred (None when not deferring).
 _deferred = threading.local()
-#: Articles re-read and indexed per writer commit when deferred work is applied.
+#: Above this many deferred articles, the index is also merged into one segment.
 DEFERRED_BATCH = 1000
 
 
@@ -137,8 +137,8 @@ def deferred_indexing(index: SearchIndex):
         change_ids = _deferred.change_ids
         _deferred.ids = None
         _deferred.change_ids = []
-        for start in range(0, len(ids), DEFERRED_BATCH):
-            index.sync_ids(ids[start:start + DEFERRED_BATCH])
-        if len(ids) > DEFERRED_BATCH:
-            index.optimize()  # bulk work leaves many segments; queries pay for each
+        # One writer for the whole import (the fast writer pools it in memory),
+        # merged with what the index held into one segment after bulk work:
+        # queries pay a lookup per segment.
+        index.sync_ids(ids, optimize=len(ids) > DEFERRED_BATCH)
         _on_applied.get(index, _noop)(change_ids)
