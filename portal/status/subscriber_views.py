@@ -21,7 +21,7 @@ from portal.auth.decorators import role_required
 from portal.db import session
 from portal.extensions import csrf, limiter
 from portal.i18n import current_lang
-from portal.status import broadcasts, subscribers
+from portal.status import broadcasts, channels, subscribers
 from portal.status import subscriber_links as links
 from portal.status import subscriber_schemas as schemas
 from portal.status.subscription_models import Broadcast
@@ -86,8 +86,8 @@ def subscribe():
 def subscribe_webhook():
     form = form_fields(schemas.WebhookSubscribeForm)
     try:
-        subscriber, secret = subscribers.subscribe_webhook(
-            session, form.url, locale=current_lang(), component_ids=form.component,
+        subscriber, secret = channels.subscribe_hook(
+            session, form.kind, form.url, locale=current_lang(), component_ids=form.component,
             all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
