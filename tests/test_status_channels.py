@@ -272,3 +272,59 @@ def test_component_update_webhooks_read_by_a_statuspage_consumer(make_app):
         assert topic.startswith("Checkout errors: ") and "Payments fail" in body
     with app.app_context():
         assert db_session.scalar(select(Message.id).where(Message.state != "sent")) is None
+
+
+# -- exactly once across a worker SIGKILL ----------------------------------------------
+
+def test_killed_worker_restarted_sends_every_sms_exactly_once(app, database_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal.outbox import services
+    from tests.test_notify_worker import _states, _wait_for
+
+    with app.app_context():
+        for n in range(30):
+            services.enqueue_sms(db_session, to=f"+3161234{n:04d}", body=f"Update {n}", key=f"sms-kill:{n}",
+                                 purpose="incident")
+        db_session.commit()
+
+    def start(gateway):
+        env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "worker-data"), "DATABASE_URL": database_url,
+               "SECRET_KEY": "test-secret", "PORTAL_WORKER_LEASE_SECONDS": "2", "PORTAL_WORKER_POLL_SECONDS": "0.1",
+               "PORTAL_WORKER_BATCH_SIZE": "10", "PORTAL_SMS_TIMEOUT": "30",
+               **{f"PORTAL_{k}": str(v) for k, v in gateway.config().items()},
+               # this checkout's portal, whichever one the venv's entry point names
+               "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        with open(tmp_path / f"worker-{len(list(tmp_path.glob('worker-*')))}.log", "w") as log:
+            # the child keeps its own copy of the descriptor
+            return subprocess.Popen([sys.executable, "-c", "import sys; from portal.cli import main; sys.exit(main())",
+                                     "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    with FakeGateway("twilio", hold_at=13) as gateway:
+        first = start(gateway)
+        try:
+            # mid-batch: 13 texts accepted, the 14th request waits at the gateway
+            assert gateway.holding.wait(timeout=60), "the worker never reached the 14th text"
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert first.returncode == -signal.SIGKILL
+        gateway.release.set()  # the held request is dropped, never accepted
+        states = _states(app)
+        assert states["sent"] == 13 and states.get("sending", 0) > 0
+
+        second = start(gateway)
+        try:
+            _wait_for(lambda: _states(app) == {"sent": 30}, 60, "every text to be sent")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=20)
+        assert second.returncode == 0
+    bodies = [m["body"] for m in gateway.messages]
+    assert sorted(bodies) == sorted(f"Update {n}" for n in range(30))  # each exactly once

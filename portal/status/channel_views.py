@@ -48,7 +48,7 @@ def _no_store(response: Response) -> Response:
 @limiter.limit(_ip_limit)
 @limiter.limit(_number_limit, key_func=_number_key)
 def subscribe_sms():
-    from portal.status.subscriber_views import _components
+    from portal.status.subscriber_views import component_choices
 
     form = form_fields(schemas.SmsSubscribeForm)
     try:
@@ -56,7 +56,7 @@ def subscribe_sms():
                                             component_ids=form.component, all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
-        return render_template("status/subscriptions/subscribe.html", components=_components(),
+        return render_template("status/subscriptions/subscribe.html", components=component_choices(),
                                errors={"phone": str(exc)}, form=request.form), 400
     session.commit()
     return redirect(url_for("channels.verify_sms", token=links.make_token(subscriber, links.PURPOSE_CONFIRM)))
@@ -65,9 +65,9 @@ def subscribe_sms():
 @bp.route("/subscriptions/sms/verify/<token>", methods=["GET", "POST"])
 @limiter.limit(_ip_limit, methods=["POST"])
 def verify_sms(token: str):
-    from portal.status.subscriber_views import _subscriber_or_error
+    from portal.status.subscriber_views import subscriber_or_error
 
-    subscriber, error = _subscriber_or_error(token, links.PURPOSE_CONFIRM)
+    subscriber, error = subscriber_or_error(token, links.PURPOSE_CONFIRM)
     if error:
         return error
     problem = None

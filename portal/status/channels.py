@@ -30,7 +30,13 @@ from portal.outbox.models import STATE_FAILED, STATE_PENDING, Message
 from portal.outbox.rendering import in_locale, normalize_locale
 from portal.outbox.services import enqueue_sms
 from portal.status import chat_formats
-from portal.status.subscribers import SubscriptionError, _component_ids, _find, _set_components, check_webhook_url
+from portal.status.subscribers import (
+    SubscriptionError,
+    check_webhook_url,
+    checked_component_ids,
+    find_subscriber,
+    set_components,
+)
 from portal.status.subscription_models import (
     CHAT_CHANNELS,
     SUBSCRIBER_CONFIRMED,
@@ -73,16 +79,16 @@ def subscribe_sms(session: Session, phone: str, *, locale: str | None = None, co
     if not sms_enabled():
         raise SubscriptionError(_("Text messages are not available here."))
     address = normalize_phone(phone)
-    ids = _component_ids(session, component_ids)
+    ids = checked_component_ids(session, component_ids)
     everything = (not ids) if all_components is None else all_components
-    subscriber = _find(session, SUBSCRIBER_SMS, address)
+    subscriber = find_subscriber(session, SUBSCRIBER_SMS, address)
     if subscriber is None:
         subscriber = Subscriber(channel=SUBSCRIBER_SMS, address=address, state=SUBSCRIBER_PENDING,
                                 token_version=1, subscriptions=[])
         session.add(subscriber)
     if subscriber.state != SUBSCRIBER_CONFIRMED:
         subscriber.locale = normalize_locale(locale)
-        _set_components(subscriber, everything, ids)
+        set_components(subscriber, everything, ids)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     subscriber.verify_hash = _code_hash(address, code)
     subscriber.verify_expires_at = utcnow() + timedelta(seconds=int(current_app.config.get("SMS_CODE_MAX_AGE") or 900))
@@ -156,14 +162,14 @@ def subscribe_hook(session: Session, kind: str, url: str, *, locale: str | None 
     if kind not in (SUBSCRIBER_WEBHOOK, *CHAT_CHANNELS):
         raise SubscriptionError(_("Choose a kind of webhook."))
     address = check_webhook_url(url)
-    ids = _component_ids(session, component_ids)
+    ids = checked_component_ids(session, component_ids)
     everything = (not ids) if all_components is None else all_components
-    if _find(session, kind, address) is not None:
+    if find_subscriber(session, kind, address) is not None:
         raise SubscriptionError(_("This webhook is already subscribed. Use its manage link to change it."))
     secret = secrets.token_urlsafe(32) if kind == SUBSCRIBER_WEBHOOK else None
     subscriber = Subscriber(channel=kind, address=address, locale=normalize_locale(locale),
                             state=SUBSCRIBER_PENDING, secret=secret, token_version=1, subscriptions=[])
-    _set_components(subscriber, everything, ids)
+    set_components(subscriber, everything, ids)
     session.add(subscriber)
     session.flush()
     timeout = float(current_app.config.get("WEBHOOK_VERIFY_TIMEOUT") or 5)

@@ -214,3 +214,8 @@ def retry(broadcast_id: int):
     count = broadcasts.retry_now(session, broadcast_id)
     flash(_("%(count)d message(s) will be sent again.", count=count), "success")
     return redirect(url_for("notify_staff.detail", broadcast_id=broadcast_id))
+
+
+#: Shared with :mod:`portal.status.channel_views` (the SMS pages).
+component_choices = _components
+subscriber_or_error = _subscriber_or_error

@@ -258,3 +258,9 @@ def export(session: Session, subscriber: Subscriber) -> dict:
         } for m in messages],
         "exported_at": utcnow().isoformat(),
     }
+
+
+#: Shared with :mod:`portal.status.channels` (SMS and webhook sign-ups).
+checked_component_ids = _component_ids
+find_subscriber = _find
+set_components = _set_components
