@@ -111,6 +111,7 @@ def defaults(data_dir: Path) -> dict:
         "WEBHOOK_TIMEOUT": 10,
         "WEBHOOK_CONCURRENCY": 8,
         "WEBHOOK_ALLOW_PRIVATE": False,  # let subscribers register webhooks on private addresses
+        "WEBHOOK_VERIFY_TIMEOUT": 5,  # seconds a new webhook has to answer its verification ping
         "BROADCAST_CHUNK_SIZE": 500,  # subscribers expanded per transaction
         "SUBSCRIBE_RATE_LIMIT": "5 per minute;30 per hour",
         "SUBSCRIBE_CONFIRM_MAX_AGE": 7 * 86400,
