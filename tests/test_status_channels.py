@@ -91,7 +91,7 @@ def test_sms_signup_verify_and_incident_texts_exactly_once(make_app, provider):
         text = gateway.messages[1]["body"]
         assert text.endswith(f"/s/{public_id}") and "Checkout errors" in text
         assert sms.segments(text).parts == 1
-        assert gateway.messages[1]["key"]  # the outbox key travels as the provider's idempotency reference
+        assert gateway.messages[1]["key"]  # the outbox key travels along (a header, or MessageBird's reference)
         # the short link opens the incident
         target = client.get(f"/s/{public_id}")
         assert target.status_code == 302 and public_id in target.headers["Location"]

@@ -112,7 +112,8 @@ class TwilioGateway:
         auth = base64.b64encode(f"{self.sid}:{self.token}".encode()).decode()
         answer = _request(url, data, {"Content-Type": "application/x-www-form-urlencoded",
                                       "Authorization": f"Basic {auth}",
-                                      # Twilio drops a repeated request with the same key
+                                      # not deduplicated by Twilio's Messages API; it lets
+                                      # logs and proxies recognise a retry of one message
                                       "I-Twilio-Idempotency-Token": key[:64]}, timeout)
         return str(answer.get("sid") or "")
 

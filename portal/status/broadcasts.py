@@ -132,10 +132,11 @@ def on_component_status(sender, *, session, component, old_status, new_status, *
             "meta": {"generated_at": now},
             "page": {"id": statuspage.page_id(), "status_indicator": indicator,
                      "status_description": STATUSPAGE_DESCRIPTIONS.get(indicator, "")},
+            # as Statuspage's documented payload (and Zulip's fixture of it)
             "component_update": {"created_at": now, "new_status": new_status, "old_status": old_status,
-                                 "id": new_public_id(), "component_id": component.public_id},
-            "component": {"created_at": component.created_at.isoformat() if component.created_at else now,
-                          "id": component.public_id, "name": component.name, "status": new_status},
+                                 "component_type": "Component", "id": new_public_id(),
+                                 "component_id": component.public_id},
+            "component": {**statuspage.component(component), "status": new_status},
         }
     create_broadcast(session, kind="component", event="component_update", component_ids=[component.id],
                      content={"webhook": document})
