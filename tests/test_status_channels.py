@@ -65,7 +65,7 @@ def test_segment_rules_gsm7_extension_and_ucs2():
     fitted = sms.fit("Störung " * 40, link)
     assert fitted.endswith(link) and sms.segments(fitted).parts == 1
     fitted = sms.fit("Awaria płatności " * 10, link)
-    assert fitted.endswith(link) and sms.segments(fitted) .parts == 1 and sms.segments(fitted).encoding == "UCS-2"
+    assert fitted.endswith(link) and sms.segments(fitted).parts == 1 and sms.segments(fitted).encoding == "UCS-2"
 
 
 # -- SMS end to end, per gateway ---------------------------------------------------

@@ -7,7 +7,6 @@ so the portal cannot be used to flood a number with codes.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from portal.db import session
 from portal.extensions import csrf, limiter
