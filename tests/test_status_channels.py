@@ -328,3 +328,17 @@ def test_killed_worker_restarted_sends_every_sms_exactly_once(app, database_url,
         assert second.returncode == 0
     bodies = [m["body"] for m in gateway.messages]
     assert sorted(bodies) == sorted(f"Update {n}" for n in range(30))  # each exactly once
+
+
+def test_sms_form_shows_only_with_a_gateway_and_the_code_page_renders(make_app):
+    plain = make_app()
+    assert b'name="phone"' not in plain.test_client().get("/subscriptions/").data
+    with FakeGateway("twilio") as gateway:
+        app = make_app(**gateway.config())
+        client = app.test_client()
+        assert b'name="phone"' in client.get("/subscriptions/").data
+        verify_url, _code = _sign_up_sms(app, client, gateway)
+        page = client.get(verify_url)
+        assert page.status_code == 200 and b'autocomplete="one-time-code"' in page.data
+        assert page.headers["Cache-Control"] == "no-store"
+        assert client.post("/subscriptions/sms", data={"phone": "+31 6 87654321"}).status_code == 302
