@@ -78,6 +78,7 @@ def test_sms_signup_verify_and_incident_texts_exactly_once(make_app, provider):
         webshop = _component(app)
         verify_url, code = _sign_up_sms(app, client, gateway)
         assert gateway.messages[0]["to"] == "+31612345678" and not gateway.rejected
+        assert "is je statuscode van" in gateway.messages[0]["body"]  # the subscriber's language (nl)
         assert _subscriber(app, "sms").state == "pending"
         wrong = "000000" if code != "000000" else "111111"
         assert client.post(verify_url, data={"code": wrong}).status_code == 400
@@ -90,6 +91,12 @@ def test_sms_signup_verify_and_incident_texts_exactly_once(make_app, provider):
         assert len(gateway.messages) == 2
         text = gateway.messages[1]["body"]
         assert text.endswith(f"/s/{public_id}") and "Checkout errors" in text
+        with app.app_context():
+            from portal.outbox.rendering import in_locale
+            from portal.status import display
+
+            with in_locale("nl"):
+                assert display.status_label("investigating") in text  # in Dutch
         assert sms.segments(text).parts == 1
         assert gateway.messages[1]["key"]  # the outbox key travels along (a header, or MessageBird's reference)
         # the short link opens the incident
