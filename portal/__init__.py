@@ -34,6 +34,7 @@ BLUEPRINTS: tuple[tuple[str, str, str | None], ...] = (
     ("portal.search.api", "bp", "/api/v1"),
     ("portal.search.views", "staff_bp", "/staff/search"),
     ("portal.status.views", "bp", None),
+    ("portal.status.channel_views", "bp", None),
     ("portal.status.api", "bp", "/api/v2"),
     ("portal.status.ops_api", "ops_bp", "/api/v1/status"),
     ("portal.status.staff_views", "staff_bp", "/staff/status"),

@@ -149,9 +149,29 @@ def defaults(data_dir: Path) -> dict:
         "WEBHOOK_TIMEOUT": 10,
         "WEBHOOK_CONCURRENCY": 8,
         "WEBHOOK_ALLOW_PRIVATE": False,  # let subscribers register webhooks on private addresses
+        "WEBHOOK_VERIFY_TIMEOUT": 5,  # seconds a new webhook has to answer its verification ping
         "BROADCAST_CHUNK_SIZE": 500,  # subscribers expanded per transaction
         "SUBSCRIBE_RATE_LIMIT": "5 per minute;30 per hour",
         "SUBSCRIBE_CONFIRM_MAX_AGE": 7 * 86400,
+        # SMS subscribers (portal/outbox/sms.py, README "SMS"): the gateway and
+        # its credentials, the sender, what deserves a text, sign-up limits.
+        "SMS_PROVIDER": None,  # "twilio" | "messagebird"; None = SMS sign-up is off
+        "SMS_FROM": None,  # the sender number (E.164) or alphanumeric sender id
+        "SMS_TIMEOUT": 10,
+        "SMS_DEFAULT_REGION": None,  # e.g. "NL": numbers typed without +<country code>
+        "SMS_EVENTS": "incident:created,incident:resolved,maintenance:started",
+        "SMS_SIGNUP_RATE_LIMIT": "5 per minute;20 per hour",  # per client address
+        "SMS_NUMBER_RATE_LIMIT": "3 per hour;5 per day",  # codes per phone number
+        "SMS_CODE_MAX_AGE": 15 * 60,
+        "SMS_CODE_MAX_ATTEMPTS": 5,
+        "TWILIO_ACCOUNT_SID": None,
+        "TWILIO_AUTH_TOKEN": None,
+        "TWILIO_API_URL": "https://api.twilio.com",
+        "MESSAGEBIRD_ACCESS_KEY": None,
+        "MESSAGEBIRD_SIGNING_KEY": None,  # verifies MessageBird-Signature-JWT on STOP webhooks
+        "MESSAGEBIRD_API_URL": "https://rest.messagebird.com",
+        # Component status changes as Statuspage "component_update" webhooks.
+        "WEBHOOK_COMPONENT_UPDATES": True,
         # Ticket form: forms, hours and routing come from tickets.yaml (see README).
         "TICKETS_CONFIG": None,  # path of tickets.yaml; default <DATA_DIR>/tickets.yaml, else the built-in one
         "TICKETS_RATE_LIMIT": "5 per minute;30 per day",  # ticket submissions per IP address

@@ -22,6 +22,11 @@ incident_event = _signals.signal("incident-event")
 #: ``event`` ("scheduled" | "started" | "completed"), ``notify`` (bool).
 maintenance_event = _signals.signal("maintenance-event")
 
+#: Sent by ``status.timeline.apply_status`` when a component's status changes,
+#: before the commit. kwargs: ``session``, ``component``, ``old_status``,
+#: ``new_status``.
+component_status_changed = _signals.signal("component-status-changed")
+
 #: Sent by ``kb.services`` after an article is saved, before commit. kwargs:
 #: ``session``, ``article``. (Search indexes after commit through session
 #: events instead; this is for other listeners.)

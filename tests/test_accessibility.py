@@ -38,6 +38,14 @@ def sample_site(app, staff):
         category_slug = article.category_slug
         ids = {"article_id": article.id, "article_slug": article.slug, "category": category_slug,
                "incident": incident.public_id, **_support_loop()}
+        # the SMS sign-up form on /subscriptions/ and the code page (nothing is sent: no worker runs)
+        from portal.status import channels
+        from portal.status import subscriber_links
+
+        app.config["SMS_PROVIDER"] = "twilio"
+        texter = channels.subscribe_sms(db.session, "+31 6 87654321")
+        db.session.commit()
+        ids["sms_verify"] = f"/subscriptions/sms/verify/{subscriber_links.make_token(texter, subscriber_links.PURPOSE_CONFIRM)}"
     ids["admin"] = staff("admin")
     return ids
 
@@ -80,6 +88,7 @@ def _public_pages(lang: str, site: dict) -> list[str]:
         f"/{lang}/status/history",
         "/subscriptions/",
         f"/{lang}/rate/{site['rating_token']}",
+        site["sms_verify"],
     ]
 
 

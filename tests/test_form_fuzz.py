@@ -115,7 +115,7 @@ def _targets(site) -> list[tuple[str, str]]:
     fill = {"lang": "en", "token_id": "1", "query_id": "1", "broadcast_id": "1", "slug": form_slug,
             "revision_id": "1", "redirect_id": "1", "feedback_id": "1", "group_id": "1",
             "article_id": str(ids["article_id"]), "public_id": ids["public_id"], "token": ids["token"],
-            "reference": ids["reference"], "idea_id": ids["idea_id"]}
+            "reference": ids["reference"], "idea_id": ids["idea_id"], "provider": "twilio"}
     targets = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint == "tickets.events":

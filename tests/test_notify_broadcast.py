@@ -42,6 +42,7 @@ def world(app):
 
     receiver = WebhookReceiver().__enter__()
     app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the test receiver listens on 127.0.0.1
+    app.config["WEBHOOK_COMPONENT_UPDATES"] = False  # counted here: incident broadcasts only
     with app.app_context():
         webshop = status.create_component("Webshop")
         payments = status.create_component("Payments")

@@ -195,13 +195,18 @@ def test_export_and_erase(app, client):
 
 
 def test_webhook_subscriber_gets_its_secret_once(app, client):
-    response = client.post("/subscriptions/webhook", data={"url": "https://hooks.example.com/status"})
-    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    [subscriber] = _subscribers(app)
-    assert subscriber.state == "confirmed" and subscriber.secret
-    assert subscriber.secret.encode() in response.data
-    again = client.post("/subscriptions/webhook", data={"url": "https://hooks.example.com/status"})
-    assert again.status_code == 400 and subscriber.secret.encode() not in again.data
+    from tests.notify_helpers import WebhookReceiver
+
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the receiver (answers the verification ping) is local
+    with WebhookReceiver() as receiver:
+        response = client.post("/subscriptions/webhook", data={"url": receiver.url})
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+        [subscriber] = _subscribers(app)
+        assert subscriber.state == "confirmed" and subscriber.secret
+        assert subscriber.secret.encode() in response.data
+        again = client.post("/subscriptions/webhook", data={"url": receiver.url})
+        assert again.status_code == 400 and subscriber.secret.encode() not in again.data
+        assert len(receiver.requests) == 1  # the one verification ping
 
 
 def test_sign_ups_are_rate_limited(make_app):

@@ -2,7 +2,7 @@
 
 The worker (:mod:`portal.outbox.worker`) claims a batch with a lease and hands
 it here. E-mails go first, over one backend connection for the whole batch;
-webhooks after, a few in parallel. Every outcome is committed on its own right
+webhooks after, a few in parallel; text messages last, one gateway request each. Every outcome is committed on its own right
 after the attempt, so a worker killed mid-batch loses at most the one message
 it was sending (and that message keeps its lease until it expires, then is
 sent again with the same Message-ID / Idempotency-Key).
@@ -19,9 +19,10 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from portal.outbox import mail, webhooks
+from portal.outbox import mail, sms, webhooks
 from portal.outbox.models import (
     CHANNEL_EMAIL,
+    CHANNEL_SMS,
     CHANNEL_WEBHOOK,
     STATE_DEAD,
     STATE_FAILED,
@@ -131,6 +132,9 @@ class BatchDelivery:
             self.deliver_emails(emails)
         if hooks:
             self.deliver_webhooks(hooks)
+        texts = [m.id for m in ordered if m.channel == CHANNEL_SMS]
+        if texts:
+            self.deliver_sms(texts)
         return self.sent
 
     def deliver_emails(self, ids: list[int]) -> None:
@@ -186,3 +190,21 @@ class BatchDelivery:
                     self.mark_failed(message, str(error), permanent=True)
                 else:
                     self.mark_failed(message, str(error))
+
+    def deliver_sms(self, ids: list[int]) -> None:
+        """One gateway request per text, in order; the outcome is committed
+        right after each, as for e-mail (a kill loses at most the one in flight)."""
+        for message_id in ids:
+            message = self._held(message_id)
+            if message is None:
+                continue
+            try:
+                sms.send(self.app.config, message.payload["to"], message.payload["body"], message.key)
+            except sms.SmsError as exc:
+                permanent = exc.client_error and message.attempts + 1 >= 2
+                self.mark_failed(message, str(exc), permanent=permanent)
+                continue
+            except (KeyError, TypeError) as exc:
+                self.mark_failed(message, f"malformed message: {exc!r}", permanent=True)
+                continue
+            self.mark_sent(message)

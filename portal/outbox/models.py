@@ -16,7 +16,9 @@ from portal.db import Base, UTCDateTime, utcnow
 
 CHANNEL_EMAIL = "email"
 CHANNEL_WEBHOOK = "webhook"
-CHANNELS = (CHANNEL_EMAIL, CHANNEL_WEBHOOK)
+#: A text message through the HTTP SMS gateway (portal.outbox.sms).
+CHANNEL_SMS = "sms"
+CHANNELS = (CHANNEL_EMAIL, CHANNEL_WEBHOOK, CHANNEL_SMS)
 
 #: Outbox states. ``pending``: never tried; ``sending``: claimed by a worker
 #: until ``claimed_until`` (a lease; an expired lease is claimable again);
@@ -48,11 +50,12 @@ class Message(Base):
     key: Mapped[str] = mapped_column(String(255), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     purpose: Mapped[str] = mapped_column(String(32), index=True)
-    #: An e-mail address or a webhook URL.
+    #: An e-mail address, a webhook URL or a phone number (E.164).
     recipient: Mapped[str] = mapped_column(String(2000))
     #: e-mail: subject, text, html, headers, reply_to, from, message_id, date,
     #: attachments [{filename, content_type, data (base64)}];
-    #: webhook: url, body (the exact JSON text that is signed), secret.
+    #: webhook: url, body (the exact JSON text that is signed), secret;
+    #: sms: to (E.164), body.
     payload: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default=STATE_PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,6 +1,6 @@
 """The transactional outbox: put messages in the caller's transaction.
 
-``enqueue_email`` and ``enqueue_webhook`` add one row to ``notify_messages``
+``enqueue_email``, ``enqueue_webhook`` and ``enqueue_sms`` add one row to ``notify_messages``
 through the caller's session and never commit: the caller's commit makes the
 ticket (or incident update) and its messages real together, its rollback
 discards both. Delivery is the worker's job (:mod:`portal.outbox.worker`).
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
-from portal.outbox.models import CHANNEL_EMAIL, CHANNEL_WEBHOOK, STATE_PENDING, Message
+from portal.outbox.models import CHANNEL_EMAIL, CHANNEL_SMS, CHANNEL_WEBHOOK, STATE_PENDING, Message
 
 MAX_KEY_LENGTH = 255
 
@@ -163,6 +163,30 @@ def enqueue_webhook(
         "purpose": purpose,
         "recipient": url,
         "payload": {"url": url, "body": body, "secret": secret},
+        "broadcast_id": broadcast_id,
+        "subscriber_id": subscriber_id,
+    })
+
+
+def enqueue_sms(
+    session: Session,
+    *,
+    to: str,
+    body: str,
+    key: str,
+    purpose: str,
+    broadcast_id: int | None = None,
+    subscriber_id: int | None = None,
+) -> Message:
+    """Queue a text message (E.164 number) in the caller's transaction (no commit)."""
+    if not to or not to.startswith("+") or not to[1:].isdigit():
+        raise OutboxError("an E.164 phone number (+<digits>) is required")
+    return _add(session, {
+        "key": key,
+        "channel": CHANNEL_SMS,
+        "purpose": purpose,
+        "recipient": to,
+        "payload": {"to": to, "body": body},
         "broadcast_id": broadcast_id,
         "subscriber_id": subscriber_id,
     })

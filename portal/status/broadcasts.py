@@ -60,10 +60,25 @@ def _incident_content(incident, update, event: str) -> dict:
                 window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
                 if incident.is_maintenance and incident.scheduled_for else None,
                 **_placeholders())
-            content[locale] = {"subject": subject, **body}
+            content[locale] = {"subject": subject, **body, **_channel_content(incident, update, label, incident_url)}
     with in_locale(SUPPORTED_LOCALES[0]):
         content["webhook"] = _statuspage_document(incident)
     return content
+
+
+def _channel_content(incident, update, label: str, incident_url: str) -> dict:
+    """The Slack/Teams summary and the SMS text of a notice (inside ``in_locale``)."""
+    from portal.status import chat_formats
+
+    site = current_app.config["SITE_NAME"]
+    return {
+        "chat": chat_formats.summary(
+            title=incident.name, text=(update.body if update is not None else "") or "", status=label,
+            components=[c.name for c in incident.components], url=incident_url,
+            severity=chat_formats.severity_of(incident)),
+        "sms": chat_formats.sms_text(site=site, status=label, name=incident.name,
+                                     short_url=chat_formats.short_url(incident)),
+    }
 
 
 def _statuspage_document(incident) -> dict:
@@ -101,11 +116,39 @@ on_incident_event = _on_status_event("incident", INCIDENT_EVENTS)
 on_maintenance_event = _on_status_event("maintenance", MAINTENANCE_EVENTS)
 
 
+def on_component_status(sender, *, session, component, old_status, new_status, **kwargs):
+    """Statuspage's ``component_update`` webhook: one broadcast, for webhooks only."""
+    if not current_app.config["WEBHOOK_COMPONENT_UPDATES"]:
+        return
+    from portal.status import statuspage
+    from portal.status.display import STATUSPAGE_DESCRIPTIONS
+    from portal.status.models import new_public_id
+
+    session.flush()  # a component added in this transaction needs its id
+    now = utcnow().isoformat()
+    indicator = {"operational": "none", "degraded_performance": "minor", "partial_outage": "major",
+                 "major_outage": "critical", "under_maintenance": "maintenance"}.get(new_status, "minor")
+    with in_locale(SUPPORTED_LOCALES[0]):
+        document = {
+            "meta": {"generated_at": now},
+            "page": {"id": statuspage.page_id(), "status_indicator": indicator,
+                     "status_description": STATUSPAGE_DESCRIPTIONS.get(indicator, "")},
+            # as Statuspage's documented payload (and Zulip's fixture of it)
+            "component_update": {"created_at": now, "new_status": new_status, "old_status": old_status,
+                                 "component_type": "Component", "id": new_public_id(),
+                                 "component_id": component.public_id},
+            "component": {**statuspage.component(component), "status": new_status},
+        }
+    create_broadcast(session, kind="component", event="component_update", component_ids=[component.id],
+                     content={"webhook": document})
+
+
 def connect_signals() -> None:
     from portal import signals
 
     signals.incident_event.connect(on_incident_event)
     signals.maintenance_event.connect(on_maintenance_event)
+    signals.component_status_changed.connect(on_component_status)
 
 
 def render_markdown(text: str) -> str:
@@ -136,6 +179,11 @@ def announce(session: Session, *, subject: str, body: str, component_id: int | N
     with in_locale(locale):
         rendered = render_mail("status/email/announcement", subject=subject, body_text=body,
                                body_html=render_markdown(body), **_placeholders())
+        from portal.outbox.links import site_url
+        from portal.status import chat_formats
+
+        rendered["chat"] = chat_formats.summary(title=subject, text=body, status=_("Announcement"),
+                                                components=[], url=site_url("/status"), severity="none")
     from portal.status import statuspage
 
     with in_locale(locale):

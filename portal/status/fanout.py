@@ -12,6 +12,7 @@ DO NOTHING, so a crash mid-expansion resumes without duplicating anything.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -24,13 +25,17 @@ from sqlalchemy.orm import Session
 from portal.db import new_session, utcnow
 from portal.i18n import default_locale
 from portal.outbox.links import site_url
-from portal.outbox.models import CHANNEL_EMAIL, STATE_PENDING
+from portal.outbox.models import CHANNEL_EMAIL, CHANNEL_SMS, CHANNEL_WEBHOOK, STATE_PENDING
 from portal.outbox.services import insert_ignoring_duplicates, mail_domain, message_id_for
+from portal.status import chat_formats
 from portal.status import subscriber_links as links
 from portal.status.subscription_models import (
     BROADCAST_EXPANDED,
     BROADCAST_PENDING,
+    CHAT_CHANNELS,
     SUBSCRIBER_CONFIRMED,
+    SUBSCRIBER_SMS,
+    SUBSCRIBER_WEBHOOK,
     Broadcast,
     Subscriber,
     Subscription,
@@ -80,8 +85,20 @@ def _personal(text: str | None, manage: str, unsubscribe: str) -> str | None:
     return text.replace(MANAGE_PLACEHOLDER, manage).replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
 
 
-def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, date_header: str) -> dict:
-    """The outbox row for one recipient of a broadcast."""
+def sms_events() -> set[str]:
+    """``kind:event`` pairs that deserve a text message (``SMS_EVENTS``)."""
+    value = current_app.config["SMS_EVENTS"] or ""
+    items = value if isinstance(value, (list, tuple)) else value.split(",")
+    return {item.strip() for item in items if item.strip()}
+
+
+def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, date_header: str) -> dict | None:
+    """The outbox row for one recipient of a broadcast, or None when the
+    broadcast is not for the subscriber's channel (a component update is for
+    webhooks only, and only some events deserve an SMS)."""
+    has_locales = any(k != "webhook" for k in (broadcast.content or {}))
+    if subscriber.channel != SUBSCRIBER_WEBHOOK and not has_locales:
+        return None
     key = f"broadcast:{broadcast.id}:{subscriber.id}"
     token = links.make_token(subscriber, links.PURPOSE_MANAGE)
     manage = site_url(f"/subscriptions/manage/{token}")
@@ -90,6 +107,21 @@ def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, 
     base = {"key": key, "purpose": purpose, "recipient": subscriber.address, "state": STATE_PENDING,
             "attempts": 0, "next_attempt_at": now, "created_at": now, "broadcast_id": broadcast.id,
             "subscriber_id": subscriber.id, "channel": subscriber.channel}
+    if subscriber.channel == SUBSCRIBER_SMS:
+        text = _content_for(broadcast, subscriber.locale).get("sms")
+        if not text or f"{broadcast.kind}:{broadcast.event}" not in sms_events():
+            return None
+        base.update(channel=CHANNEL_SMS, payload={"to": subscriber.address, "body": text})
+        return base
+    if subscriber.channel in CHAT_CHANNELS:
+        chat = _content_for(broadcast, subscriber.locale).get("chat")
+        if not chat:
+            return None
+        document = (chat_formats.slack_message(chat) if subscriber.channel == "slack"
+                    else chat_formats.teams_message(chat))
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        base.update(channel=CHANNEL_WEBHOOK, payload={"url": subscriber.address, "body": body, "secret": None})
+        return base
     if subscriber.channel == CHANNEL_EMAIL:
         content = _content_for(broadcast, subscriber.locale)
         base["payload"] = {
@@ -111,8 +143,6 @@ def message_values(broadcast: Broadcast, subscriber: Subscriber, now: datetime, 
             "attachments": [],
         }
     else:
-        import json
-
         document = dict(broadcast.content.get("webhook") or {})
         document["meta"] = {**document.get("meta", {}), "unsubscribe": unsubscribe,
                             "documentation": site_url("/subscriptions/")}
@@ -152,7 +182,8 @@ def expand_one(session: Session, broadcast: Broadcast, token: str, now: datetime
     written = 0
     while True:
         subscribers = list(session.scalars(recipients_query(broadcast, broadcast.cursor, chunk)))
-        rows = [message_values(broadcast, s, now, date_header) for s in subscribers]
+        rows = [row for row in (message_values(broadcast, s, now, date_header) for s in subscribers)
+                if row is not None]
         for start in range(0, len(rows), 500):
             insert_ignoring_duplicates(session, rows[start:start + 500])
         done = len(subscribers) < chunk

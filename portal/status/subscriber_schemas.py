@@ -26,9 +26,23 @@ class SubscribeForm(_ComponentChoice):
 
 
 class WebhookSubscribeForm(_ComponentChoice):
-    """``POST /subscriptions/webhook``."""
+    """``POST /subscriptions/webhook``: a generic, Slack or Teams webhook."""
 
     url: Line = ""
+    kind: Literal["webhook", "slack", "teams"] | Line = "webhook"
+
+
+class SmsSubscribeForm(_ComponentChoice):
+    """``POST /subscriptions/sms``."""
+
+    phone: Line = ""
+    locale: Line | None = None
+
+
+class SmsVerifyForm(Schema):
+    """``POST /subscriptions/sms/verify/<token>``."""
+
+    code: Line = ""
 
 
 class ManageForm(_ComponentChoice):

@@ -22,7 +22,7 @@ from portal.cache.forms import public_form
 from portal.db import session
 from portal.extensions import csrf, limiter
 from portal.i18n import current_lang
-from portal.status import broadcasts, subscribers
+from portal.status import broadcasts, channels, subscribers
 from portal.status import subscriber_links as links
 from portal.status import subscriber_schemas as schemas
 from portal.status.subscription_models import Broadcast
@@ -88,8 +88,8 @@ def subscribe():
 def subscribe_webhook():
     form = form_fields(schemas.WebhookSubscribeForm)
     try:
-        subscriber, secret = subscribers.subscribe_webhook(
-            session, form.url, locale=current_lang(), component_ids=form.component,
+        subscriber, secret = channels.subscribe_hook(
+            session, form.kind, form.url, locale=current_lang(), component_ids=form.component,
             all_components=form.everything)
     except subscribers.SubscriptionError as exc:
         session.rollback()
@@ -216,3 +216,8 @@ def retry(broadcast_id: int):
     count = broadcasts.retry_now(session, broadcast_id)
     flash(_("%(count)d message(s) will be sent again.", count=count), "success")
     return redirect(url_for("notify_staff.detail", broadcast_id=broadcast_id))
+
+
+#: Shared with :mod:`portal.status.channel_views` (the SMS pages).
+component_choices = _components
+subscriber_or_error = _subscriber_or_error

@@ -140,7 +140,10 @@ def _send_manage_link(session: Session, subscriber: Subscriber) -> None:
 
 def subscribe_webhook(session: Session, url: str, *, locale: str | None = None,
                       component_ids=(), all_components: bool | None = None) -> tuple[Subscriber, str]:
-    """A webhook subscriber and its new signing secret (show it once). The caller commits."""
+    """A webhook subscriber and its new signing secret (show it once), active at
+    once: for code that vouches for the URL itself (tests, imports). Sign-ups
+    go through :func:`portal.status.channels.subscribe_hook`, which pings the
+    endpoint first. The caller commits."""
     address = check_webhook_url(url)
     ids = _component_ids(session, component_ids)
     everything = (not ids) if all_components is None else all_components
@@ -258,3 +261,9 @@ def export(session: Session, subscriber: Subscriber) -> dict:
         } for m in messages],
         "exported_at": utcnow().isoformat(),
     }
+
+
+#: Shared with :mod:`portal.status.channels` (SMS and webhook sign-ups).
+checked_component_ids = _component_ids
+find_subscriber = _find
+set_components = _set_components

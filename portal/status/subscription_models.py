@@ -24,6 +24,18 @@ BROADCAST_EXPANDED = "expanded"
 #: Subscriber states: ``pending`` until the opt-in link is followed.
 SUBSCRIBER_PENDING = "pending"
 SUBSCRIBER_CONFIRMED = "confirmed"
+#: An SMS subscriber whose number replied STOP (kept so that nothing is sent
+#: to it again until it signs up anew).
+SUBSCRIBER_STOPPED = "stopped"
+
+#: Subscriber channels: the outbox's e-mail, webhook and SMS, and two chat
+#: webhooks that the outbox delivers as plain webhooks with their own body.
+SUBSCRIBER_EMAIL = "email"
+SUBSCRIBER_WEBHOOK = "webhook"
+SUBSCRIBER_SMS = "sms"
+SUBSCRIBER_SLACK = "slack"
+SUBSCRIBER_TEAMS = "teams"
+CHAT_CHANNELS = (SUBSCRIBER_SLACK, SUBSCRIBER_TEAMS)
 
 
 def new_link_key() -> str:
@@ -68,14 +80,15 @@ class Broadcast(Base):
 
 
 class Subscriber(Base):
-    """An e-mail address or a webhook URL that wants status notifications."""
+    """An e-mail address, webhook (generic, Slack, Teams) or phone number that
+    wants status notifications."""
 
     __tablename__ = "notify_subscribers"
     __table_args__ = (UniqueConstraint("channel", "address"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    #: Lower-cased e-mail address, or the webhook URL.
+    #: Lower-cased e-mail address, the webhook URL, or the E.164 phone number.
     address: Mapped[str] = mapped_column(String(2000))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     state: Mapped[str] = mapped_column(String(16), default=SUBSCRIBER_PENDING, index=True)
@@ -88,6 +101,11 @@ class Subscriber(Base):
     link_key: Mapped[str] = mapped_column(String(64), default=new_link_key)
     #: Only read for links signed before ``link_key`` existed (see ``links``).
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: SMS: the SHA-256 of the pending 6-digit code (with the secret key),
+    #: when it expires, and the wrong guesses so far.
+    verify_hash: Mapped[str | None] = mapped_column(String(128))
+    verify_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verify_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The sign-up's remote address is not kept (GDPR: not needed).

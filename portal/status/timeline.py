@@ -15,7 +15,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal import db
+from portal import db, signals
 from portal.db import utcnow
 from portal.status import history
 from portal.status.markup import MarkdownRefused, render
@@ -124,6 +124,8 @@ def apply_status(sess, component: Component, status: str, at: datetime) -> dict 
     component.status = status
     component.updated_at = utcnow()
     history.record_change(sess, component, status, at)
+    signals.component_status_changed.send(component, session=sess, component=component, old_status=old,
+                                          new_status=status)
     return {"code": component.public_id, "name": component.name, "old_status": old, "new_status": status}
 
 
