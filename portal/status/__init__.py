@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 
     from portal.content import register_importer
     from portal.outbox import worker
-    from portal.status import broadcasts, display, fanout, importer, queries, services
+    from portal.status import broadcasts, display, fanout, importer, localized, queries, services
     from portal.status.suggest import suggest_incidents
 
     # Globals rather than a context processor: imported macros see them too.
@@ -42,6 +42,11 @@ def init_app(app: Flask) -> None:
         status_time=display.status_time,
         status_iso=display.iso_local,
         status_date=display.status_date,
+        status_percent=display.status_percent,
+        incident_name=localized.incident_name,
+        update_body_html=localized.update_body_html,
+        component_name=localized.component_name,
+        component_description=localized.component_description,
     )
 
     # A commit anywhere may change the status: forget this request's memo of it.
