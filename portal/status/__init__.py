@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         status_percent=display.status_percent,
         incident_name=localized.incident_name,
         update_body_html=localized.update_body_html,
+        update_body=localized.update_body,
         component_name=localized.component_name,
         component_description=localized.component_description,
     )

@@ -19,6 +19,7 @@ from portal.config import SUPPORTED_LOCALES
 from portal.db import utcnow
 from portal.outbox.models import STATE_DEAD, STATE_FAILED, STATE_PENDING, STATE_SENDING, STATE_SENT, Message
 from portal.outbox.rendering import in_locale, render_mail
+from portal.status.localized import component_name, incident_name
 from portal.status.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
 from portal.status.subscription_models import Broadcast
 
@@ -48,13 +49,13 @@ def _incident_content(incident, update, event: str) -> dict:
             label = display.status_label(update.status if update is not None else incident.status)
             if incident.is_maintenance:
                 subject = _("[%(site)s] Maintenance %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
-                            status=label.lower(), name=incident.name)
+                            status=label.lower(), name=incident_name(incident, locale))
             else:
                 subject = _("[%(site)s] %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
-                            status=label, name=incident.name)
+                            status=label, name=incident_name(incident, locale))
             body = render_mail(
                 "status/email/incident", incident=incident, update=update, event=event, status_label=label,
-                incident_url=incident_url, components=[c.name for c in incident.components],
+                incident_url=incident_url, components=[component_name(c, locale) for c in incident.components],
                 posted_at=display.status_time(update.display_at if update is not None else utcnow()),
                 window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
                 if incident.is_maintenance and incident.scheduled_for else None,

@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.config import LOCALE_NAMES, SUPPORTED_LOCALES
 from portal.status.display import IMPACT_LABELS, LABELS
 from portal.status.models import COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 
@@ -23,6 +24,9 @@ def _choices(values, labels=LABELS):
 
 
 class IncidentForm(FlaskForm):
+    language = SelectField(_l("Language of title and first update"),
+                           choices=[SelectChoice(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES],
+                           validate_choice=False)  # the services refuse unknown languages (StatusError)
     name = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)],
                        description=_l("What customers notice, e.g. \"Label printing fails for DHL\"."))
     impact = SelectField(_l("Impact"), choices=_choices(IMPACTS, IMPACT_LABELS), default="minor")
@@ -76,6 +80,13 @@ class GroupForm(FlaskForm):
 
 class ComponentStatusForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_choices(COMPONENT_STATUSES))
+
+
+def translations_from(form_data, prefix: str) -> dict:
+    """``{lang: text}`` from the "Other languages" fields (``<prefix>-<lang>``);
+    the services strip, check lengths and drop empty ones."""
+    return {code: form_data.get(f"{prefix}-{code}", "") for code in SUPPORTED_LOCALES
+            if form_data.get(f"{prefix}-{code}")}
 
 
 def component_choices(form_data, components) -> dict:

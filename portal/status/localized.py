@@ -53,3 +53,48 @@ def languages_of(incident) -> list[str]:
     """The incident's languages, its first one first."""
     first = getattr(incident, "language", None) or "en"
     return [first] + sorted(k for k in (getattr(incident, "name_translations", None) or {}) if k != first)
+
+
+# --- writing (called by portal.status.services) ------------------------------------
+
+def clean_texts(texts, first: str, limit: int) -> dict:
+    """``{lang: text}`` for the languages other than ``first``: stripped, empty
+    ones dropped, unknown languages and over-long texts refused (StatusError)."""
+    from flask_babel import gettext as _
+
+    from portal.config import SUPPORTED_LOCALES
+    from portal.status.timeline import StatusError
+
+    cleaned = {}
+    for lang, text in (texts or {}).items():
+        if lang not in SUPPORTED_LOCALES:
+            raise StatusError(_("Unknown language: %(lang)s", lang=str(lang)[:20]))
+        text = (text or "").strip() if isinstance(text, str) else ""
+        if len(text) > limit:
+            raise StatusError(_("The %(lang)s text is too long (at most %(limit)s characters).",
+                                lang=lang, limit=limit))
+        if text and lang != first:
+            cleaned[lang] = text
+    return cleaned
+
+
+def first_language(language: str | None) -> str:
+    from flask import current_app
+
+    from portal.config import SUPPORTED_LOCALES
+    from portal.status.timeline import StatusError
+
+    language = language or current_app.config.get("DEFAULT_LOCALE", "en")
+    if language not in SUPPORTED_LOCALES:
+        from flask_babel import gettext as _
+
+        raise StatusError(_("Unknown language: %(lang)s", lang=str(language)[:20]))
+    return language
+
+
+def set_update_bodies(update, bodies, first: str) -> None:
+    """Store an update's other languages, each rendered like the first."""
+    from portal.status.timeline import render_body
+
+    update.body_translations = {lang: {"body": body, "html": render_body(body)[0]}
+                                for lang, body in clean_texts(bodies, first, 20000).items()}

@@ -26,8 +26,11 @@ from portal.status.timeline import (
 def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: datetime, components=(),
                          body: str = "", auto_start: bool = True, auto_complete: bool = True,
                          notify: bool = True, by=None, source_key: str | None = None,
-                         source_hash: str | None = None) -> Incident:
+                         source_hash: str | None = None, language: str | None = None,
+                         names: dict | None = None, bodies: dict | None = None) -> Incident:
     """Announce a maintenance window; :func:`tick` starts and completes it.
+
+    ``language``, ``names``, ``bodies``: as for ``services.create_incident``.
 
     ``source_key``/``source_hash`` tie it to the ``incidents/`` file it came
     from, in the same transaction (a re-import then finds it).
@@ -40,6 +43,10 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
         raise StatusError(_("Give the start and end of the window with a time zone."))
     if scheduled_until <= scheduled_for:
         raise StatusError(_("The maintenance window must end after it starts."))
+    from portal.status import localized
+
+    language = localized.first_language(language)
+    names = localized.clean_texts(names, language, 300)
     chosen = resolve_components({c: UNDER_MAINTENANCE for c in components})
     sess = session()
     now = utcnow()
@@ -47,10 +54,12 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                            scheduled_for=scheduled_for, scheduled_until=scheduled_until,
                            auto_start=auto_start, auto_complete=auto_complete, created_at=now,
                            updated_at=now, created_by=actor(by), source_key=source_key, source_hash=source_hash,
-                           component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen})
+                           component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen},
+                           language=language, name_translations=names)
     maintenance.components = list(chosen)
     sess.add(maintenance)
     update = add_update(sess, maintenance, SCHEDULED, body or default_body(SCHEDULED), {}, notify, by, now)
+    localized.set_update_bodies(update, bodies, language)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event="scheduled", notify=notify)
     sess.commit()
@@ -58,7 +67,7 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
 
 
 def post_maintenance_update(maintenance: Incident, status: str, body: str, notify: bool, by,
-                             at: datetime | None) -> IncidentUpdate:
+                             at: datetime | None, bodies: dict | None = None) -> IncidentUpdate:
     check_incident_status(status, maintenance=True)
     if maintenance.status == COMPLETED:
         raise StatusError(_("This maintenance is completed."))
@@ -74,6 +83,10 @@ def post_maintenance_update(maintenance: Incident, status: str, body: str, notif
         statuses = restored_statuses(sess, maintenance)
         event = "completed"
     update = add_update(sess, maintenance, status, body or default_body(status), statuses, notify, by, at)
+    if bodies:
+        from portal.status import localized
+
+        localized.set_update_bodies(update, bodies, maintenance.language)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event=event, notify=notify)
     sess.commit()

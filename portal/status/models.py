@@ -102,6 +102,9 @@ class Component(Base):
     #: Shown on the status page with its uptime bars (Statuspage's ``showcase``).
     showcase: Mapped[bool] = mapped_column(Boolean, default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``{lang: text}`` in the other languages (``name``/``description`` are the default one's).
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    description_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -160,6 +163,10 @@ class Incident(Base):
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(200))
+    #: The language ``name`` and the updates' ``body`` are written in (the fallback);
+    #: ``name_translations`` ``{lang: name}`` holds the others (portal.status.localized).
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_components, order_by="Component.position")
@@ -201,6 +208,8 @@ class IncidentUpdate(Base):
     #: [{"code", "name", "old_status", "new_status"}] (Statuspage's affected_components).
     affected_components: Mapped[list] = mapped_column(JSON, default=list)
     deliver_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: ``{lang: {"body": markdown, "html": sanitized}}`` in the incident's other languages.
+    body_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

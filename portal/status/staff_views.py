@@ -5,7 +5,7 @@ components. Role ``operator`` (or ``admin``). Thin: every write is a service cal
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
@@ -14,7 +14,7 @@ from portal.status import queries, services
 from portal.status.display import status_label
 from portal.status.forms import (
     ComponentForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
-    PostmortemForm, UpdateForm, component_choices,
+    PostmortemForm, UpdateForm, component_choices, translations_from,
 )
 from portal.status.services import StatusError
 from portal.status.clock import configured_timezone
@@ -44,13 +44,17 @@ def index():
 @staff_bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident():
     form = IncidentForm()
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
     components = _components()
     failed = False
     if form.validate_on_submit():
         try:
             incident = services.create_incident(
                 form.name.data, impact=form.impact.data, components=component_choices(request.form, components),
-                body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user)
+                body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user,
+                language=form.language.data, names=translations_from(request.form, "name"),
+                bodies=translations_from(request.form, "message"))
         except StatusError as exc:
             flash(str(exc), "error")
             failed = True
@@ -90,7 +94,7 @@ def post_update(public_id: str):
     try:
         services.post_update(found, form.status.data, form.message.data or "",
                              component_choices(request.form, _components()), notify=form.notify.data,
-                             by=current_user)
+                             by=current_user, bodies=translations_from(request.form, "message"))
     except StatusError as exc:
         flash(str(exc), "error")
     else:
