@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 
     from portal.content import register_importer
     from portal.outbox import worker
-    from portal.status import broadcasts, display, fanout, importer, localized, queries, services
+    from portal.status import broadcasts, display, fanout, importer, localized, queries, reminders, services
     from portal.status.suggest import suggest_incidents
 
     # Globals rather than a context processor: imported macros see them too.
@@ -67,6 +67,8 @@ def init_app(app: Flask) -> None:
                                               in_progress=fanout.expansion_in_progress))
     # scheduled maintenance starts and completes on time
     worker.register_periodic_job(app, services.tick)
+    # operators reminded of quiet trouble, subscribers of maintenance (portal.status.reminders)
+    worker.register_periodic_job(app, reminders.tick)
     hooks = app.extensions.setdefault("portal.on_server_start", [])
     if broadcasts.warm_up_in not in hooks:
         hooks.append(broadcasts.warm_up_in)

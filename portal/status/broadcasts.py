@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Events that reach subscribers (a postmortem only when the operator asks).
 INCIDENT_EVENTS = ("created", "updated", "resolved", "postmortem")
-MAINTENANCE_EVENTS = ("scheduled", "started", "updated", "completed")
+#: ("reminder": N hours before the start, "rescheduled": new dates; portal.status.reminders / maintenance)
+MAINTENANCE_EVENTS = ("scheduled", "started", "updated", "completed", "reminder", "rescheduled")
 
 
 class BroadcastError(ValueError):
@@ -47,7 +48,14 @@ def _incident_content(incident, update, event: str) -> dict:
         with in_locale(locale):
             incident_url = external_url("status.incident", lang=locale, public_id=incident.public_id)
             label = display.status_label(update.status if update is not None else incident.status)
-            if incident.is_maintenance:
+            if event == "reminder":
+                subject = _("[%(site)s] Reminder: maintenance “%(name)s” starts %(start)s",
+                            site=current_app.config["SITE_NAME"], name=incident_name(incident, locale),
+                            start=display.status_time(incident.scheduled_for))
+            elif event == "rescheduled":
+                subject = _("[%(site)s] Maintenance moved: %(name)s", site=current_app.config["SITE_NAME"],
+                            name=incident_name(incident, locale))
+            elif incident.is_maintenance:
                 subject = _("[%(site)s] Maintenance %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
                             status=label.lower(), name=incident_name(incident, locale))
             else:

@@ -61,6 +61,15 @@ class MaintenanceForm(FlaskForm):
     auto_start = BooleanField(_l("Start by itself at the start time"), default=True)
     auto_complete = BooleanField(_l("Complete by itself at the end time"), default=True)
     notify = BooleanField(_l("Notify subscribers"), default=True)
+    remind_subscribers = BooleanField(_l("Remind subscribers before it starts"), default=True)
+    remind_hours = IntegerField(_l("Hours before the start"), validators=[Optional(), NumberRange(min=1, max=168)],
+                                description=_l("Empty: the site's default (3 hours)."))
+
+
+class RescheduleForm(FlaskForm):
+    scheduled_for = DateTimeLocalField(_l("New start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    scheduled_until = DateTimeLocalField(_l("New end"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    notify = BooleanField(_l("Notify subscribers"), default=True)
 
 
 class ComponentForm(FlaskForm):

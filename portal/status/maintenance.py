@@ -27,7 +27,8 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                          body: str = "", auto_start: bool = True, auto_complete: bool = True,
                          notify: bool = True, by=None, source_key: str | None = None,
                          source_hash: str | None = None, language: str | None = None,
-                         names: dict | None = None, bodies: dict | None = None) -> Incident:
+                         names: dict | None = None, bodies: dict | None = None,
+                         remind_subscribers: bool = True, remind_hours: int | None = None) -> Incident:
     """Announce a maintenance window; :func:`tick` starts and completes it.
 
     ``language``, ``names``, ``bodies``: as for ``services.create_incident``.
@@ -55,7 +56,8 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                            auto_start=auto_start, auto_complete=auto_complete, created_at=now,
                            updated_at=now, created_by=actor(by), source_key=source_key, source_hash=source_hash,
                            component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen},
-                           language=language, name_translations=names)
+                           language=language, name_translations=names,
+                           remind_subscribers=remind_subscribers, remind_hours=remind_hours)
     maintenance.components = list(chosen)
     sess.add(maintenance)
     update = add_update(sess, maintenance, SCHEDULED, body or default_body(SCHEDULED), {}, notify, by, now)
@@ -64,6 +66,31 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                                    event="scheduled", notify=notify)
     sess.commit()
     return maintenance
+
+
+def reschedule_maintenance(maintenance: Incident, scheduled_for: datetime, scheduled_until: datetime,
+                           body: str = "", notify: bool = True, by=None) -> IncidentUpdate:
+    """Move a maintenance window that has not started; its subscribers are told
+    (event ``rescheduled``) and the reminder before the new start is due again."""
+    from portal.status.display import status_time
+
+    if maintenance.status != SCHEDULED:
+        raise StatusError(_("Only maintenance that has not started can be moved."))
+    if scheduled_for is None or scheduled_until is None or scheduled_for.tzinfo is None \
+            or scheduled_until.tzinfo is None:
+        raise StatusError(_("Give the start and end of the window with a time zone."))
+    if scheduled_until <= scheduled_for:
+        raise StatusError(_("The maintenance window must end after it starts."))
+    sess = session()
+    now = utcnow()
+    maintenance.scheduled_for, maintenance.scheduled_until = scheduled_for, scheduled_until
+    body = body or _("The maintenance has been moved to %(start)s – %(end)s.", start=status_time(scheduled_for),
+                     end=status_time(scheduled_until))
+    update = add_update(sess, maintenance, SCHEDULED, body, {}, notify, by, now)
+    signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
+                                   event="rescheduled", notify=notify)
+    sess.commit()
+    return update
 
 
 def post_maintenance_update(maintenance: Incident, status: str, body: str, notify: bool, by,

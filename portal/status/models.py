@@ -147,6 +147,9 @@ class Incident(Base):
     #: Maintenance starts / completes by itself at scheduled_for / scheduled_until.
     auto_start: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Remind subscribers before a maintenance starts; hours before (None: STATUS_MAINTENANCE_REMINDER_HOURS).
+    remind_subscribers: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_hours: Mapped[int | None] = mapped_column(Integer)
     #: Component statuses this incident set, {component_id (str): status}: restored on resolve.
     component_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -217,3 +220,17 @@ class IncidentUpdate(Base):
     display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
+
+
+class Reminder(Base):
+    """One reminder sent (portal.status.reminders): its unique ``key`` makes
+    each reminder happen once, however many workers run the periodic job."""
+
+    __tablename__ = "status_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("status_incidents.id", ondelete="CASCADE"))
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("status_components.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

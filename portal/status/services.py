@@ -25,7 +25,9 @@ from portal import signals
 from portal.db import utcnow
 from portal.status import history, localized
 from portal.status.archive import PastIncident, PastUpdate, store_past_incident
-from portal.status.maintenance import next_transition, post_maintenance_update, schedule_maintenance, tick
+from portal.status.maintenance import (
+    next_transition, post_maintenance_update, reschedule_maintenance, schedule_maintenance, tick,
+)
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, OPERATIONAL, POSTMORTEM, RESOLVED, Component, ComponentGroup, Incident,
     IncidentUpdate,
@@ -247,6 +249,6 @@ def last_changed() -> tuple[datetime | None, str]:
 __all__ = [
     "PastIncident", "PastUpdate", "StatusError", "add_postmortem", "create_component", "create_group", "create_incident", "edit_incident",
     "find_component", "get_or_create_group", "last_changed", "make_code", "next_transition", "post_update",
-    "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "store_past_incident", "tick",
+    "reschedule_maintenance", "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "store_past_incident", "tick",
     "update_component",
 ]

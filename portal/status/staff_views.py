@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.web import is_safe_redirect
-from portal.status import queries, services
+from portal.status import queries, reminders, services
 from portal.status.display import status_label
 from portal.status.forms import (
     ComponentForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
-    PostmortemForm, UpdateForm, component_choices, translations_from,
+    PostmortemForm, RescheduleForm, UpdateForm, component_choices, translations_from,
 )
 from portal.status.services import StatusError
 from portal.status.clock import configured_timezone
@@ -38,6 +38,7 @@ def index():
     return render_template("status/staff/index.html", active=queries.active_incidents(),
                            upcoming=queries.upcoming_maintenance(),
                            recent=queries.recent_incidents(limit=20), components=_components(),
+                           notices=reminders.operator_notices(),
                            status_form=ComponentStatusForm())
 
 
@@ -73,12 +74,18 @@ def _incident_or_404(public_id: str):
     return incident
 
 
+def _local(moment):
+    return moment.astimezone(configured_timezone()).replace(tzinfo=None) if moment else None
+
+
 @staff_bp.get("/incidents/<public_id>")
 def incident(public_id: str):
     found = _incident_or_404(public_id)
     form_class = MaintenanceUpdateForm if found.is_maintenance else UpdateForm
     return render_template("status/staff/incident.html", incident=found, components=_components(),
-                           form=form_class(status=found.status), postmortem_form=PostmortemForm(
+                           form=form_class(status=found.status), reschedule_form=RescheduleForm(
+                               scheduled_for=_local(found.scheduled_for), scheduled_until=_local(found.scheduled_until)),
+                           postmortem_form=PostmortemForm(
                                body=found.postmortem_body or ""),
                            chosen={str(k): v for k, v in (found.component_statuses or {}).items()})
 
@@ -144,7 +151,8 @@ def new_maintenance():
                 form.name.data, form.scheduled_for.data.replace(tzinfo=tz),
                 form.scheduled_until.data.replace(tzinfo=tz), chosen, body=form.message.data or "",
                 auto_start=form.auto_start.data, auto_complete=form.auto_complete.data,
-                notify=form.notify.data, by=current_user)
+                notify=form.notify.data, by=current_user, remind_subscribers=form.remind_subscribers.data,
+                remind_hours=form.remind_hours.data)
         except StatusError as exc:
             flash(str(exc), "error")
             failed = True
@@ -153,6 +161,26 @@ def new_maintenance():
             return redirect(url_for(".incident", public_id=maintenance.public_id))
     return render_template("status/staff/maintenance_new.html", form=form, components=components), \
         400 if form.errors or failed else 200
+
+
+@staff_bp.post("/incidents/<public_id>/reschedule")
+def reschedule(public_id: str):
+    """New dates for a maintenance that has not started (its subscribers are told)."""
+    found = _incident_or_404(public_id)
+    form = RescheduleForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the new start and end."), "error")
+        return redirect(url_for(".incident", public_id=public_id))
+    tz = configured_timezone()
+    try:
+        services.reschedule_maintenance(found, form.scheduled_for.data.replace(tzinfo=tz),
+                                        form.scheduled_until.data.replace(tzinfo=tz), notify=form.notify.data,
+                                        by=current_user)
+    except StatusError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Maintenance moved."), "success")
+    return redirect(url_for(".incident", public_id=public_id))
 
 
 @staff_bp.route("/components", methods=["GET", "POST"])
