@@ -97,6 +97,12 @@ def _on_status_event(kind: str, allowed: tuple[str, ...]):
         incident = kwargs.get("incident") or kwargs.get("maintenance") or sender
         if not notify or event not in allowed:
             return
+        if kind == "incident":
+            from portal.status.maintenance import muted_by_maintenance
+
+            if muted_by_maintenance(session, incident):
+                log.info("incident %s: notifications muted by maintenance", incident.public_id)
+                return
         content = _incident_content(incident, update, event)
         create_broadcast(session, kind=kind, event=event, incident_id=incident.id,
                          component_ids=[c.id for c in incident.components], content=content,
@@ -127,6 +133,45 @@ def render_markdown(text: str) -> str:
 def announce(session: Session, *, subject: str, body: str, component_id: int | None = None,
              locale: str | None = None, by: str | None = None) -> Broadcast:
     """Queue an announcement to every subscriber, or to one component's. Commits."""
+    content, component_ids = announcement_content(session, subject=subject, body=body,
+                                                  component_id=component_id, locale=locale)
+    broadcast = create_broadcast(session, kind="announcement", event="announcement",
+                                 component_ids=component_ids, content=content, created_by=by)
+    session.commit()
+    return broadcast
+
+
+def recipient_counts(session: Session, component_id: int | None = None) -> dict[str, int]:
+    """``{channel: confirmed subscribers}`` an announcement would reach (the preview's numbers)."""
+    from sqlalchemy import exists, or_
+
+    from portal.status.subscription_models import SUBSCRIBER_CONFIRMED, Subscriber, Subscription
+
+    query = select(Subscriber.channel, func.count()).where(Subscriber.state == SUBSCRIBER_CONFIRMED)
+    if component_id:
+        query = query.where(or_(Subscriber.all_components.is_(True), exists().where(
+            Subscription.subscriber_id == Subscriber.id, Subscription.component_id == int(component_id))))
+    return dict(session.execute(query.group_by(Subscriber.channel)).all())
+
+
+def send_test(session: Session, content: dict, locale: str, to: str) -> None:
+    """The announcement's e-mail, once, to the operator who asked (not a subscriber). Commits."""
+    from portal.outbox.services import enqueue_email
+
+    mail = content[locale]
+    text = (mail.get("text") or "").replace(MANAGE_PLACEHOLDER, "#").replace(UNSUBSCRIBE_PLACEHOLDER, "#")
+    html = mail.get("html")
+    if html:
+        html = html.replace(MANAGE_PLACEHOLDER, "#").replace(UNSUBSCRIBE_PLACEHOLDER, "#")
+    enqueue_email(session, to=to, subject="[TEST] " + mail["subject"], text=text, html=html,
+                  key=f"broadcast-test:{utcnow().isoformat()}:{to}", purpose="broadcast_test")
+    session.commit()
+
+
+def announcement_content(session: Session, *, subject: str, body: str, component_id: int | None = None,
+                         locale: str | None = None) -> tuple[dict, list[int]]:
+    """What :func:`announce` would send (e-mail per language, webhook document),
+    checked; nothing is stored, so the staff page previews exactly this."""
     subject = (subject or "").strip()
     body = (body or "").strip()
     if not subject or len(subject) > 200:
@@ -157,10 +202,7 @@ def announce(session: Session, *, subject: str, body: str, component_id: int | N
                              "component_ids": component_ids},
         },
     }
-    broadcast = create_broadcast(session, kind="announcement", event="announcement",
-                                 component_ids=component_ids, content=content, created_by=by)
-    session.commit()
-    return broadcast
+    return content, component_ids
 
 
 def delivery_counts(session: Session, broadcast_ids=None) -> dict[int, dict[str, int]]:

@@ -36,6 +36,11 @@ class IncidentForm(FlaskForm):
     notify = BooleanField(_l("Notify subscribers"), default=True)
 
 
+class TemplateForm(IncidentForm):
+    label = StringField(_l("Template name"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("What operators pick it by, e.g. \"DHL API down\"."))
+
+
 class UpdateForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_choices(INCIDENT_STATUSES))
     message = TextAreaField(_l("Update"), validators=[Optional(), Length(max=20000)],
@@ -62,6 +67,8 @@ class MaintenanceForm(FlaskForm):
     auto_complete = BooleanField(_l("Complete by itself at the end time"), default=True)
     notify = BooleanField(_l("Notify subscribers"), default=True)
     remind_subscribers = BooleanField(_l("Remind subscribers before it starts"), default=True)
+    mute_notifications = BooleanField(_l("Mute incident notifications for these components while it runs"),
+                                      default=False)
     remind_hours = IntegerField(_l("Hours before the start"), validators=[Optional(), NumberRange(min=1, max=168)],
                                 description=_l("Empty: the site's default (3 hours)."))
 

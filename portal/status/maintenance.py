@@ -28,7 +28,8 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                          notify: bool = True, by=None, source_key: str | None = None,
                          source_hash: str | None = None, language: str | None = None,
                          names: dict | None = None, bodies: dict | None = None,
-                         remind_subscribers: bool = True, remind_hours: int | None = None) -> Incident:
+                         remind_subscribers: bool = True, remind_hours: int | None = None,
+                         mute_notifications: bool = False) -> Incident:
     """Announce a maintenance window; :func:`tick` starts and completes it.
 
     ``language``, ``names``, ``bodies``: as for ``services.create_incident``.
@@ -57,7 +58,8 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                            updated_at=now, created_by=actor(by), source_key=source_key, source_hash=source_hash,
                            component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen},
                            language=language, name_translations=names,
-                           remind_subscribers=remind_subscribers, remind_hours=remind_hours)
+                           remind_subscribers=remind_subscribers, remind_hours=remind_hours,
+                           mute_notifications=mute_notifications)
     maintenance.components = list(chosen)
     sess.add(maintenance)
     update = add_update(sess, maintenance, SCHEDULED, body or default_body(SCHEDULED), {}, notify, by, now)
@@ -66,6 +68,20 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                                    event="scheduled", notify=notify)
     sess.commit()
     return maintenance
+
+
+def muted_by_maintenance(sess, incident: Incident) -> bool:
+    """True when every component of an incident is in a maintenance in progress
+    that mutes notifications (the operator said: we know, don't tell everyone)."""
+    if incident.is_maintenance or not incident.components:
+        return False
+    from sqlalchemy import select
+
+    muting = sess.scalars(select(Incident).where(
+        Incident.is_maintenance.is_(True), Incident.mute_notifications.is_(True),
+        Incident.status.in_((IN_PROGRESS, VERIFYING)))).all()
+    covered = {c.id for m in muting for c in m.components}
+    return all(c.id in covered for c in incident.components)
 
 
 def reschedule_maintenance(maintenance: Incident, scheduled_for: datetime, scheduled_until: datetime,

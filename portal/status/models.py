@@ -150,6 +150,8 @@ class Incident(Base):
     #: Remind subscribers before a maintenance starts; hours before (None: STATUS_MAINTENANCE_REMINDER_HOURS).
     remind_subscribers: Mapped[bool] = mapped_column(Boolean, default=True)
     remind_hours: Mapped[int | None] = mapped_column(Integer)
+    #: While this maintenance is in progress, incidents on its components notify nobody.
+    mute_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Component statuses this incident set, {component_id (str): status}: restored on resolve.
     component_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -234,3 +236,26 @@ class Reminder(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("status_incidents.id", ondelete="CASCADE"))
     component_id: Mapped[int | None] = mapped_column(ForeignKey("status_components.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentTemplate(Base):
+    """A ready-made incident (staff "new incident from template"): title, impact,
+    components and first update, in one or more languages like an incident."""
+
+    __tablename__ = "status_incident_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What operators pick it by, e.g. "DHL API down".
+    label: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    impact: Mapped[str] = mapped_column(String(32), default="minor")
+    status: Mapped[str] = mapped_column(String(32), default="investigating")
+    #: {component code: status}
+    component_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: {lang: markdown}
+    body_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

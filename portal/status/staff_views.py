@@ -10,11 +10,13 @@ from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.web import is_safe_redirect
-from portal.status import queries, reminders, services
+from portal import db
+from portal.status import incident_templates, queries, reminders, services
+from portal.status.models import IncidentTemplate
 from portal.status.display import status_label
 from portal.status.forms import (
     ComponentForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
-    PostmortemForm, RescheduleForm, UpdateForm, component_choices, translations_from,
+    PostmortemForm, RescheduleForm, TemplateForm, UpdateForm, component_choices, translations_from,
 )
 from portal.status.services import StatusError
 from portal.status.clock import configured_timezone
@@ -45,9 +47,15 @@ def index():
 @staff_bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident():
     form = IncidentForm()
+    components = _components()
+    template = db.session.get(IncidentTemplate, request.args.get("template", type=int) or 0)
+    prefill: dict = dict(request.form)
     if not form.is_submitted():
         form.language.data = str(get_locale())
-    components = _components()
+        if template is not None:  # "new incident from template": the operator reviews, then opens
+            form.name.data, form.impact.data, form.status.data = template.title, template.impact, template.status
+            form.message.data, form.language.data = template.body, template.language
+            prefill = incident_templates.form_values(template)
     failed = False
     if form.validate_on_submit():
         try:
@@ -63,8 +71,64 @@ def new_incident():
             flash(_("Incident opened."), "success")
             return redirect(url_for(".incident", public_id=incident.public_id))
     chosen = {str(c.id): s for c, s in component_choices(request.form, components).items()}
-    return render_template("status/staff/incident_new.html", form=form, components=components,
-                           chosen=chosen), 400 if form.errors or failed else 200
+    if template is not None and not form.is_submitted():
+        chosen = {str(c.id): template.component_statuses[c.code] for c in components
+                  if c.code in (template.component_statuses or {})}
+    return render_template("status/staff/incident_new.html", form=form, components=components, chosen=chosen,
+                           prefill=prefill, templates=incident_templates.all_templates()), \
+        400 if form.errors or failed else 200
+
+
+@staff_bp.get("/templates")
+def templates():
+    return render_template("status/staff/templates.html", templates=incident_templates.all_templates())
+
+
+@staff_bp.route("/templates/new", methods=["GET", "POST"], defaults={"template_id": None})
+@staff_bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(template_id: int | None):
+    template = None
+    if template_id is not None:
+        template = db.session.get(IncidentTemplate, template_id) or abort(404)
+    form = TemplateForm(obj=None)
+    components = _components()
+    failed = False
+    if not form.is_submitted():
+        form.language.data = template.language if template else str(get_locale())
+        if template is not None:
+            form.label.data, form.name.data, form.impact.data = template.label, template.title, template.impact
+            form.status.data, form.message.data = template.status, template.body
+    if form.validate_on_submit():
+        by_id = {c.id: c.code for c in components}
+        try:
+            incident_templates.save_template(
+                template, label=form.label.data, title=form.name.data, impact=form.impact.data,
+                status=form.status.data, body=form.message.data or "", language=form.language.data,
+                components={by_id[c.id]: s for c, s in component_choices(request.form, components).items()},
+                names=translations_from(request.form, "name"), bodies=translations_from(request.form, "message"))
+        except StatusError as exc:
+            flash(str(exc), "error")
+            failed = True
+        else:
+            flash(_("Template saved."), "success")
+            return redirect(url_for(".templates"))
+    if form.is_submitted():
+        chosen = {str(c.id): s for c, s in component_choices(request.form, components).items()}
+        prefill = dict(request.form)
+    else:
+        statuses = template.component_statuses if template else {}
+        chosen = {str(c.id): statuses[c.code] for c in components if c.code in statuses}
+        prefill = incident_templates.form_values(template) if template else {}
+    return render_template("status/staff/template_form.html", form=form, template=template, components=components,
+                           chosen=chosen, prefill=prefill), 400 if form.errors or failed else 200
+
+
+@staff_bp.post("/templates/<int:template_id>/delete")
+def delete_template(template_id: int):
+    template = db.session.get(IncidentTemplate, template_id) or abort(404)
+    incident_templates.delete_template(template)
+    flash(_("Template deleted."), "success")
+    return redirect(url_for(".templates"))
 
 
 def _incident_or_404(public_id: str):
@@ -152,7 +216,7 @@ def new_maintenance():
                 form.scheduled_until.data.replace(tzinfo=tz), chosen, body=form.message.data or "",
                 auto_start=form.auto_start.data, auto_complete=form.auto_complete.data,
                 notify=form.notify.data, by=current_user, remind_subscribers=form.remind_subscribers.data,
-                remind_hours=form.remind_hours.data)
+                remind_hours=form.remind_hours.data, mute_notifications=form.mute_notifications.data)
         except StatusError as exc:
             flash(str(exc), "error")
             failed = True
