@@ -124,8 +124,9 @@ def _claim(key: str, kind: str, incident_id=None, component_id=None) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     result = db.session.execute(insert(Reminder).values(
         key=key, kind=kind, incident_id=incident_id, component_id=component_id, created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.id))
+    # RETURNING, not rowcount: psycopg does not report a row count here
+    return result.scalar() is not None
 
 
 def _operators() -> list:
