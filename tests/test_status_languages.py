@@ -116,3 +116,16 @@ def test_staff_form_adds_languages(app, client, staff, login):
     bad = client.post("/staff/status/incidents/new", data={"language": "xx", "name": "X", "impact": "minor",
                                                           "status": "investigating"})
     assert bad.status_code == 400
+
+
+def test_staff_add_a_component_in_several_languages(app, client, staff, login):
+    login(client, staff("operator"))
+    page = client.get("/staff/status/components").get_data(as_text=True)
+    assert 'name="name-nl"' in page and 'name="message-de"' in page
+    added = client.post("/staff/status/components", data={
+        "component-name": "Checkout", "component-group": "", "component-position": "1",
+        "component-showcase": "y", "name-nl": "Afrekenen", "message-nl": "Betalen in de winkel"})
+    assert added.status_code == 302, added.get_data(as_text=True)[:300]
+    dutch = client.get("/nl/status").get_data(as_text=True)
+    assert "Afrekenen" in dutch and "Betalen in de winkel" in dutch
+    assert "Checkout" in client.get("/pl/status").get_data(as_text=True)

@@ -265,9 +265,12 @@ def components():
     elif request.method == "POST" and form.validate_on_submit():
         group = next((g for g in groups if g.public_id == form.group.data), None)
         try:
-            services.create_component(form.name.data, form.code.data or None, group=group,
-                                      description=form.description.data or None, position=form.position.data,
-                                      showcase=form.showcase.data)
+            component = services.create_component(
+                form.name.data, form.code.data or None, group=group, description=form.description.data or None,
+                position=form.position.data, showcase=form.showcase.data)
+            names, descriptions = translations_from(request.form, "name"), translations_from(request.form, "message")
+            if names or descriptions:
+                services.update_component(component, name_translations=names, description_translations=descriptions)
         except StatusError as exc:
             flash(str(exc), "error")
         else:
