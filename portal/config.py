@@ -153,6 +153,11 @@ def defaults(data_dir: Path) -> dict:
         "BROADCAST_CHUNK_SIZE": 500,  # subscribers expanded per transaction
         "SUBSCRIBE_RATE_LIMIT": "5 per minute;30 per hour",
         "SUBSCRIBE_CONFIRM_MAX_AGE": 7 * 86400,
+        # Reminders (portal/status/reminders.py): operators when a component stays degraded this many
+        # hours without an update, or an incident stays "monitoring"; subscribers before maintenance.
+        "STATUS_DEGRADED_REMINDER_HOURS": [3, 6, 12, 24],
+        "STATUS_MONITORING_REMINDER_HOURS": 12,
+        "STATUS_MAINTENANCE_REMINDER_HOURS": 3,
         # SMS subscribers (portal/outbox/sms.py, README "SMS"): the gateway and
         # its credentials, the sender, what deserves a text, sign-up limits.
         "SMS_PROVIDER": None,  # "twilio" | "messagebird"; None = SMS sign-up is off

@@ -113,7 +113,7 @@ def _targets(site) -> list[tuple[str, str]]:
     with app.app_context():
         form_slug = next(iter(get_config().forms))
     fill = {"lang": "en", "token_id": "1", "query_id": "1", "broadcast_id": "1", "slug": form_slug,
-            "revision_id": "1", "redirect_id": "1", "feedback_id": "1", "group_id": "1",
+            "revision_id": "1", "redirect_id": "1", "feedback_id": "1", "group_id": "1", "template_id": "1",
             "article_id": str(ids["article_id"]), "public_id": ids["public_id"], "token": ids["token"],
             "reference": ids["reference"], "idea_id": ids["idea_id"], "provider": "twilio"}
     targets = []

@@ -192,9 +192,19 @@ def test_staff_announcement_and_delivery_log(app, world, staff, login):
     assert client.get("/staff/broadcast/").status_code == 200
     bad = client.post("/staff/broadcast/", data={"subject": "", "body": "x"})
     assert bad.status_code == 400 and b"subject" in bad.data
-    response = client.post("/staff/broadcast/", data={"subject": "New payment provider",
-                                                      "body": "From **Monday** we use a new provider.",
-                                                      "component": ""})
+    draft = {"subject": "New payment provider", "body": "From **Monday** we use a new provider.", "component": ""}
+    preview = client.post("/staff/broadcast/", data={**draft, "action": "preview"}).get_data(as_text=True)
+    assert "Preview" in preview and "email: 3" in preview and "webhook: 1" in preview  # recipients per channel
+    unconfirmed = client.post("/staff/broadcast/", data={**draft, "action": "send"})
+    assert unconfirmed.status_code == 400  # sending asks for the confirmation first
+    test = client.post("/staff/broadcast/", data={**draft, "action": "test"})
+    assert test.status_code == 200 and operator.email.encode() in test.data
+    with app.app_context():
+        tests_sent = db_session.scalars(select(Message).where(Message.purpose == "broadcast_test")).all()
+        assert [m.recipient for m in tests_sent] == [operator.email]
+        db_session.delete(tests_sent[0])  # keep the drain count below about subscribers
+        db_session.commit()
+    response = client.post("/staff/broadcast/", data={**draft, "action": "send", "confirm": "yes"})
     assert response.status_code == 302
     detail_url = response.headers["Location"]
     world["receiver"].statuses.extend([500])  # the webhook fails once

@@ -52,7 +52,7 @@ def test_status_page_in_a_browser_shows_bars_with_tooltips(app, live_server, pag
     assert page.locator(".status-headline-text").inner_text().strip() == "Minor service disruption"
     bars = page.locator(".uptime-bar")
     assert bars.count() == 90
-    assert "%" in bars.last.get_attribute("title")
+    assert "%" in bars.last.locator("summary").get_attribute("title")
     assert page.locator(".status-banner").is_visible()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -36,9 +36,10 @@ def test_status_page_shows_indicator_components_incident_and_formula(client, inc
     assert "DHL labels fail" in html and "<em>investigating</em>" in html
     assert "onerror" not in html
     assert "partial outage counts as 30 % down" in html
-    bars = re.findall(r'<li class="uptime-bar level-(\w+)" title="([^"]+)"><span class="visually-hidden">([^<]+)</span>', html)
+    bars = re.findall(r'<li class="uptime-bar level-(\w+)[^"]*"><details class="uptime-day" data-day="[0-9-]+">'
+                      r'<summary title="([^"]+)"><span class="visually-hidden">([^<(]+)', html)
     assert len(bars) == 2 * 90
-    assert bars[-1][1] == bars[-1][2] and "%" in bars[-1][1]  # tooltip and text alternative agree
+    assert bars[-1][1] == bars[-1][2].strip() and "%" in bars[-1][1]  # tooltip and text alternative agree
     assert 'data-portal-status' in html and "/status/widget.js" in html
 
 

@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
 
     from portal.content import register_importer
     from portal.outbox import worker
-    from portal.status import broadcasts, display, fanout, importer, queries, services
+    from portal.status import broadcasts, display, fanout, importer, localized, queries, reminders, services
     from portal.status.suggest import suggest_incidents
 
     # Globals rather than a context processor: imported macros see them too.
@@ -62,6 +62,12 @@ def init_app(app: Flask) -> None:
         status_time=display.status_time,
         status_iso=display.iso_local,
         status_date=display.status_date,
+        status_percent=display.status_percent,
+        incident_name=localized.incident_name,
+        update_body_html=localized.update_body_html,
+        update_body=localized.update_body,
+        component_name=localized.component_name,
+        component_description=localized.component_description,
     )
 
     # A commit anywhere may change the status: forget this request's memo of it.
@@ -87,6 +93,8 @@ def init_app(app: Flask) -> None:
                                               in_progress=fanout.expansion_in_progress))
     # scheduled maintenance starts and completes on time
     worker.register_periodic_job(app, services.tick)
+    # operators reminded of quiet trouble, subscribers of maintenance (portal.status.reminders)
+    worker.register_periodic_job(app, reminders.tick)
     hooks = app.extensions.setdefault("portal.on_server_start", [])
     if broadcasts.warm_up_in not in hooks:
         hooks.append(broadcasts.warm_up_in)

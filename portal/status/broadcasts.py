@@ -20,6 +20,7 @@ from portal.db import utcnow
 from portal.i18n import normalize_locale
 from portal.outbox.models import STATE_DEAD, STATE_FAILED, STATE_PENDING, STATE_SENDING, STATE_SENT, Message
 from portal.outbox.rendering import in_locale, render_mail
+from portal.status.localized import component_name, incident_name
 from portal.status.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
 from portal.status.subscription_models import Broadcast
 
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Events that reach subscribers (a postmortem only when the operator asks).
 INCIDENT_EVENTS = ("created", "updated", "resolved", "postmortem")
-MAINTENANCE_EVENTS = ("scheduled", "started", "updated", "completed")
+#: ("reminder": N hours before the start, "rescheduled": new dates; portal.status.reminders / maintenance)
+MAINTENANCE_EVENTS = ("scheduled", "started", "updated", "completed", "reminder", "rescheduled")
 
 
 class BroadcastError(ValueError):
@@ -47,15 +49,22 @@ def _incident_content(incident, update, event: str) -> dict:
         with in_locale(locale):
             incident_url = external_url("status.incident", lang=locale, public_id=incident.public_id)
             label = display.status_label(update.status if update is not None else incident.status)
-            if incident.is_maintenance:
+            if event == "reminder":
+                subject = _("[%(site)s] Reminder: maintenance “%(name)s” starts %(start)s",
+                            site=current_app.config["SITE_NAME"], name=incident_name(incident, locale),
+                            start=display.status_time(incident.scheduled_for))
+            elif event == "rescheduled":
+                subject = _("[%(site)s] Maintenance moved: %(name)s", site=current_app.config["SITE_NAME"],
+                            name=incident_name(incident, locale))
+            elif incident.is_maintenance:
                 subject = _("[%(site)s] Maintenance %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
-                            status=label.lower(), name=incident.name)
+                            status=label.lower(), name=incident_name(incident, locale))
             else:
                 subject = _("[%(site)s] %(status)s: %(name)s", site=current_app.config["SITE_NAME"],
-                            status=label, name=incident.name)
+                            status=label, name=incident_name(incident, locale))
             body = render_mail(
                 "status/email/incident", incident=incident, update=update, event=event, status_label=label,
-                incident_url=incident_url, components=[c.name for c in incident.components],
+                incident_url=incident_url, components=[component_name(c, locale) for c in incident.components],
                 posted_at=display.status_time(update.display_at if update is not None else utcnow()),
                 window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
                 if incident.is_maintenance and incident.scheduled_for else None,
@@ -104,6 +113,12 @@ def _on_status_event(kind: str, allowed: tuple[str, ...]):
         incident = kwargs.get("incident") or kwargs.get("maintenance") or sender
         if not notify or event not in allowed:
             return
+        if kind == "incident":
+            from portal.status.maintenance import muted_by_maintenance
+
+            if muted_by_maintenance(session, incident):
+                log.info("incident %s: notifications muted by maintenance", incident.public_id)
+                return
         content = _incident_content(incident, update, event)
         create_broadcast(session, kind=kind, event=event, incident_id=incident.id,
                          component_ids=[c.id for c in incident.components], content=content,
@@ -125,6 +140,13 @@ def on_component_status(sender, *, session, component, old_status, new_status, *
     from portal.status.models import new_public_id
 
     session.flush()  # a component added in this transaction needs its id
+    from portal.status.maintenance import components_muted
+    from portal.status.models import UNDER_MAINTENANCE
+
+    if new_status != UNDER_MAINTENANCE and components_muted(session, [component.id]):
+        # a muting maintenance covers it (its own start is still told)
+        log.info("component %s: update muted by maintenance", component.public_id)
+        return
     now = utcnow().isoformat()
     indicator = {"operational": "none", "degraded_performance": "minor", "partial_outage": "major",
                  "major_outage": "critical", "under_maintenance": "maintenance"}.get(new_status, "minor")
@@ -162,6 +184,45 @@ def render_markdown(text: str) -> str:
 def announce(session: Session, *, subject: str, body: str, component_id: int | None = None,
              locale: str | None = None, by: str | None = None) -> Broadcast:
     """Queue an announcement to every subscriber, or to one component's. Commits."""
+    content, component_ids = announcement_content(session, subject=subject, body=body,
+                                                  component_id=component_id, locale=locale)
+    broadcast = create_broadcast(session, kind="announcement", event="announcement",
+                                 component_ids=component_ids, content=content, created_by=by)
+    session.commit()
+    return broadcast
+
+
+def recipient_counts(session: Session, component_id: int | None = None) -> dict[str, int]:
+    """``{channel: confirmed subscribers}`` an announcement would reach (the preview's numbers)."""
+    from sqlalchemy import exists, or_
+
+    from portal.status.subscription_models import SUBSCRIBER_CONFIRMED, Subscriber, Subscription
+
+    query = select(Subscriber.channel, func.count()).where(Subscriber.state == SUBSCRIBER_CONFIRMED)
+    if component_id:
+        query = query.where(or_(Subscriber.all_components.is_(True), exists().where(
+            Subscription.subscriber_id == Subscriber.id, Subscription.component_id == int(component_id))))
+    return dict(session.execute(query.group_by(Subscriber.channel)).all())
+
+
+def send_test(session: Session, content: dict, locale: str, to: str) -> None:
+    """The announcement's e-mail, once, to the operator who asked (not a subscriber). Commits."""
+    from portal.outbox.services import enqueue_email
+
+    mail = content[locale]
+    text = (mail.get("text") or "").replace(MANAGE_PLACEHOLDER, "#").replace(UNSUBSCRIBE_PLACEHOLDER, "#")
+    html = mail.get("html")
+    if html:
+        html = html.replace(MANAGE_PLACEHOLDER, "#").replace(UNSUBSCRIBE_PLACEHOLDER, "#")
+    enqueue_email(session, to=to, subject="[TEST] " + mail["subject"], text=text, html=html,
+                  key=f"broadcast-test:{utcnow().isoformat()}:{to}", purpose="broadcast_test")
+    session.commit()
+
+
+def announcement_content(session: Session, *, subject: str, body: str, component_id: int | None = None,
+                         locale: str | None = None) -> tuple[dict, list[int]]:
+    """What :func:`announce` would send (e-mail per language, webhook document),
+    checked; nothing is stored, so the staff page previews exactly this."""
     subject = (subject or "").strip()
     body = (body or "").strip()
     if not subject or len(subject) > 200:
@@ -197,10 +258,7 @@ def announce(session: Session, *, subject: str, body: str, component_id: int | N
                              "component_ids": component_ids},
         },
     }
-    broadcast = create_broadcast(session, kind="announcement", event="announcement",
-                                 component_ids=component_ids, content=content, created_by=by)
-    session.commit()
-    return broadcast
+    return content, component_ids
 
 
 def delivery_counts(session: Session, broadcast_ids=None) -> dict[int, dict[str, int]]:

@@ -123,3 +123,14 @@ def status_date(day) -> str:
     from babel.dates import format_date
 
     return format_date(day, "d MMM y", locale=get_locale())
+
+
+def status_percent(value: float | None) -> str:
+    """``99.95 %`` / ``99,95 %``: two decimals with the reader's decimal sign
+    (Babel, current locale), a space before the sign (ISO 80000, and what the
+    status page has always shown in every language)."""
+    if value is None:
+        return ""
+    from flask_babel import format_decimal
+
+    return f"{format_decimal(value, '0.00')} %"

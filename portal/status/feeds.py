@@ -16,6 +16,7 @@ from portal import db
 from portal.db import utcnow
 from portal.i18n import current_lang
 from portal.outbox.links import external_url
+from portal.status.localized import component_name, incident_name, update_body_html
 from portal.status.display import status_label, status_time
 from portal.status.models import Component, Incident, incident_components
 
@@ -36,9 +37,9 @@ def _timeline_html(incident: Incident) -> str:
         parts.append(f"<h3>{escape(status_label('postmortem'))}</h3>{incident.postmortem_html}")
     for update in incident.updates:
         parts.append(f"<p><strong>{escape(status_label(update.status))}</strong> · "
-                     f"{escape(status_time(update.display_at))}</p>{update.body_html}")
+                     f"{escape(status_time(update.display_at))}</p>{update_body_html(update)}")
     if incident.components:
-        names = ", ".join(escape(c.name) for c in incident.components)
+        names = ", ".join(escape(component_name(c)) for c in incident.components)
         parts.append(f"<p>{escape(str(_('Affected components')))}: {names}</p>")
     return "\n".join(parts)
 
@@ -54,7 +55,7 @@ def incident_feed(component: Component | None = None) -> FeedGenerator:
         self_endpoint = ("status.feed_atom", {})
     else:
         feed.id(f"{page_url}#component-{component.public_id}")
-        feed.title(_("%(site)s status: %(component)s", site=site, component=component.name))
+        feed.title(_("%(site)s status: %(component)s", site=site, component=component_name(component)))
         self_endpoint = ("status.component_feed", {"public_id": component.public_id, "kind": "atom"})
     feed.link(href=page_url, rel="alternate")
     feed.link(href=external_url(self_endpoint[0], **self_endpoint[1]), rel="self")
@@ -67,7 +68,7 @@ def incident_feed(component: Component | None = None) -> FeedGenerator:
         entry = feed.add_entry()
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(f"{incident.name} ({status_label(incident.status)})")
+        entry.title(f"{incident_name(incident)} ({status_label(incident.status)})")
         entry.link(href=url)
         entry.published(incident.created_at)
         entry.updated(incident.updated_at)

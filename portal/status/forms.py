@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.config import LOCALE_NAMES, SUPPORTED_LOCALES
 from portal.status.display import IMPACT_LABELS, LABELS
 from portal.status.models import COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 
@@ -23,6 +24,9 @@ def _choices(values, labels=LABELS):
 
 
 class IncidentForm(FlaskForm):
+    language = SelectField(_l("Language of title and first update"),
+                           choices=[SelectChoice(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES],
+                           validate_choice=False)  # the services refuse unknown languages (StatusError)
     name = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)],
                        description=_l("What customers notice, e.g. \"Label printing fails for DHL\"."))
     impact = SelectField(_l("Impact"), choices=_choices(IMPACTS, IMPACT_LABELS), default="minor")
@@ -30,6 +34,11 @@ class IncidentForm(FlaskForm):
     message = TextAreaField(_l("First update"), validators=[Optional(), Length(max=20000)],
                             description=_l("Markdown. Leave empty for a standard sentence."))
     notify = BooleanField(_l("Notify subscribers"), default=True)
+
+
+class TemplateForm(IncidentForm):
+    label = StringField(_l("Template name"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("What operators pick it by, e.g. \"DHL API down\"."))
 
 
 class UpdateForm(FlaskForm):
@@ -57,6 +66,17 @@ class MaintenanceForm(FlaskForm):
     auto_start = BooleanField(_l("Start by itself at the start time"), default=True)
     auto_complete = BooleanField(_l("Complete by itself at the end time"), default=True)
     notify = BooleanField(_l("Notify subscribers"), default=True)
+    remind_subscribers = BooleanField(_l("Remind subscribers before it starts"), default=True)
+    mute_notifications = BooleanField(_l("Mute incident notifications for these components while it runs"),
+                                      default=False)
+    remind_hours = IntegerField(_l("Hours before the start"), validators=[Optional(), NumberRange(min=1, max=168)],
+                                description=_l("Empty: the site's default (3 hours)."))
+
+
+class RescheduleForm(FlaskForm):
+    scheduled_for = DateTimeLocalField(_l("New start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    scheduled_until = DateTimeLocalField(_l("New end"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    notify = BooleanField(_l("Notify subscribers"), default=True)
 
 
 class ComponentForm(FlaskForm):
@@ -82,6 +102,13 @@ class GroupForm(FlaskForm):
 
 class ComponentStatusForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_choices(COMPONENT_STATUSES))
+
+
+def translations_from(form_data, prefix: str) -> dict:
+    """``{lang: text}`` from the "Other languages" fields (``<prefix>-<lang>``);
+    the services strip, check lengths and drop empty ones."""
+    return {code: form_data.get(f"{prefix}-{code}", "") for code in SUPPORTED_LOCALES
+            if form_data.get(f"{prefix}-{code}")}
 
 
 def component_choices(form_data, components) -> dict:

@@ -26,8 +26,13 @@ from portal.status.timeline import (
 def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: datetime, components=(),
                          body: str = "", auto_start: bool = True, auto_complete: bool = True,
                          notify: bool = True, by=None, source_key: str | None = None,
-                         source_hash: str | None = None) -> Incident:
+                         source_hash: str | None = None, language: str | None = None,
+                         names: dict | None = None, bodies: dict | None = None,
+                         remind_subscribers: bool = True, remind_hours: int | None = None,
+                         mute_notifications: bool = False) -> Incident:
     """Announce a maintenance window; :func:`tick` starts and completes it.
+
+    ``language``, ``names``, ``bodies``: as for ``services.create_incident``.
 
     ``source_key``/``source_hash`` tie it to the ``incidents/`` file it came
     from, in the same transaction (a re-import then finds it).
@@ -40,6 +45,10 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
         raise StatusError(_("Give the start and end of the window with a time zone."))
     if scheduled_until <= scheduled_for:
         raise StatusError(_("The maintenance window must end after it starts."))
+    from portal.status import localized
+
+    language = localized.first_language(language)
+    names = localized.clean_texts(names, language, 300)
     chosen = resolve_components({c: UNDER_MAINTENANCE for c in components})
     sess = session()
     now = utcnow()
@@ -47,18 +56,66 @@ def schedule_maintenance(name: str, scheduled_for: datetime, scheduled_until: da
                            scheduled_for=scheduled_for, scheduled_until=scheduled_until,
                            auto_start=auto_start, auto_complete=auto_complete, created_at=now,
                            updated_at=now, created_by=actor(by), source_key=source_key, source_hash=source_hash,
-                           component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen})
+                           component_statuses={str(c.id): UNDER_MAINTENANCE for c in chosen},
+                           language=language, name_translations=names,
+                           remind_subscribers=remind_subscribers, remind_hours=remind_hours,
+                           mute_notifications=mute_notifications)
     maintenance.components = list(chosen)
     sess.add(maintenance)
     update = add_update(sess, maintenance, SCHEDULED, body or default_body(SCHEDULED), {}, notify, by, now)
+    localized.set_update_bodies(update, bodies, language)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event="scheduled", notify=notify)
     sess.commit()
     return maintenance
 
 
+def muted_by_maintenance(sess, incident: Incident) -> bool:
+    """True when every component of an incident is in a maintenance in progress
+    that mutes notifications (the operator said: we know, don't tell everyone)."""
+    if incident.is_maintenance or not incident.components:
+        return False
+    return components_muted(sess, [c.id for c in incident.components])
+
+
+def components_muted(sess, component_ids) -> bool:
+    """True when every one of ``component_ids`` is in a maintenance in progress that mutes notifications."""
+    from sqlalchemy import select
+
+    muting = sess.scalars(select(Incident).where(
+        Incident.is_maintenance.is_(True), Incident.mute_notifications.is_(True),
+        Incident.status.in_((IN_PROGRESS, VERIFYING)))).all()
+    covered = {c.id for m in muting for c in m.components}
+    return bool(component_ids) and all(cid in covered for cid in component_ids)
+
+
+def reschedule_maintenance(maintenance: Incident, scheduled_for: datetime, scheduled_until: datetime,
+                           body: str = "", notify: bool = True, by=None) -> IncidentUpdate:
+    """Move a maintenance window that has not started; its subscribers are told
+    (event ``rescheduled``) and the reminder before the new start is due again."""
+    from portal.status.display import status_time
+
+    if maintenance.status != SCHEDULED:
+        raise StatusError(_("Only maintenance that has not started can be moved."))
+    if scheduled_for is None or scheduled_until is None or scheduled_for.tzinfo is None \
+            or scheduled_until.tzinfo is None:
+        raise StatusError(_("Give the start and end of the window with a time zone."))
+    if scheduled_until <= scheduled_for:
+        raise StatusError(_("The maintenance window must end after it starts."))
+    sess = session()
+    now = utcnow()
+    maintenance.scheduled_for, maintenance.scheduled_until = scheduled_for, scheduled_until
+    body = body or _("The maintenance has been moved to %(start)s – %(end)s.", start=status_time(scheduled_for),
+                     end=status_time(scheduled_until))
+    update = add_update(sess, maintenance, SCHEDULED, body, {}, notify, by, now)
+    signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
+                                   event="rescheduled", notify=notify)
+    sess.commit()
+    return update
+
+
 def post_maintenance_update(maintenance: Incident, status: str, body: str, notify: bool, by,
-                             at: datetime | None) -> IncidentUpdate:
+                             at: datetime | None, bodies: dict | None = None) -> IncidentUpdate:
     check_incident_status(status, maintenance=True)
     if maintenance.status == COMPLETED:
         raise StatusError(_("This maintenance is completed."))
@@ -74,6 +131,10 @@ def post_maintenance_update(maintenance: Incident, status: str, body: str, notif
         statuses = restored_statuses(sess, maintenance)
         event = "completed"
     update = add_update(sess, maintenance, status, body or default_body(status), statuses, notify, by, at)
+    if bodies:
+        from portal.status import localized
+
+        localized.set_update_bodies(update, bodies, maintenance.language)
     signals.maintenance_event.send(maintenance, session=sess, maintenance=maintenance, update=update,
                                    event=event, notify=notify)
     sess.commit()

@@ -102,6 +102,9 @@ class Component(Base):
     #: Shown on the status page with its uptime bars (Statuspage's ``showcase``).
     showcase: Mapped[bool] = mapped_column(Boolean, default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``{lang: text}`` in the other languages (``name``/``description`` are the default one's).
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    description_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -144,6 +147,11 @@ class Incident(Base):
     #: Maintenance starts / completes by itself at scheduled_for / scheduled_until.
     auto_start: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Remind subscribers before a maintenance starts; hours before (None: STATUS_MAINTENANCE_REMINDER_HOURS).
+    remind_subscribers: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_hours: Mapped[int | None] = mapped_column(Integer)
+    #: While this maintenance is in progress, incidents on its components notify nobody.
+    mute_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Component statuses this incident set, {component_id (str): status}: restored on resolve.
     component_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -160,6 +168,10 @@ class Incident(Base):
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(200))
+    #: The language ``name`` and the updates' ``body`` are written in (the fallback);
+    #: ``name_translations`` ``{lang: name}`` holds the others (portal.status.localized).
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_components, order_by="Component.position")
@@ -201,6 +213,8 @@ class IncidentUpdate(Base):
     #: [{"code", "name", "old_status", "new_status"}] (Statuspage's affected_components).
     affected_components: Mapped[list] = mapped_column(JSON, default=list)
     deliver_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: ``{lang: {"body": markdown, "html": sanitized}}`` in the incident's other languages.
+    body_translations: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -208,3 +222,40 @@ class IncidentUpdate(Base):
     display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
+
+
+class Reminder(Base):
+    """One reminder sent (portal.status.reminders): its unique ``key`` makes
+    each reminder happen once, however many workers run the periodic job."""
+
+    __tablename__ = "status_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("status_incidents.id", ondelete="CASCADE"))
+    component_id: Mapped[int | None] = mapped_column(ForeignKey("status_components.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentTemplate(Base):
+    """A ready-made incident (staff "new incident from template"): title, impact,
+    components and first update, in one or more languages like an incident."""
+
+    __tablename__ = "status_incident_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What operators pick it by, e.g. "DHL API down".
+    label: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    impact: Mapped[str] = mapped_column(String(32), default="minor")
+    status: Mapped[str] = mapped_column(String(32), default="investigating")
+    #: {component code: status}
+    component_statuses: Mapped[dict] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    name_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: {lang: markdown}
+    body_translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,7 +54,8 @@ def create_incident():
     data = json_body(sch.IncidentCreate, "incident")
     incident = services.create_incident(
         data.name, impact=data.impact or data.impact_override, components=data.components or {},
-        body=data.text, status=data.status or "investigating", notify=data.wants_notify, by=g.api_user)
+        body=data.text, status=data.status or "investigating", notify=data.wants_notify, by=g.api_user,
+        language=data.language, names=data.names, bodies=data.bodies)
     return jsonify(statuspage.incident(incident)), 201
 
 
@@ -72,11 +73,11 @@ def patch_incident(public_id: str):
     if missing:
         return missing
     data = json_body(sch.IncidentPatch, "incident")
-    if data.name or data.impact:
-        services.edit_incident(incident, name=data.name or None, impact=data.impact or None)
+    if data.name or data.impact or data.names is not None:
+        services.edit_incident(incident, name=data.name or None, impact=data.impact or None, names=data.names)
     if data.status or data.text or data.components:
         services.post_update(incident, data.status or incident.status, data.text, data.components or {},
-                             notify=data.wants_notify, by=g.api_user)
+                             notify=data.wants_notify, by=g.api_user, bodies=data.bodies)
     if data.postmortem:
         services.add_postmortem(incident, data.postmortem, by=g.api_user)
     return jsonify(statuspage.incident(incident))
@@ -90,7 +91,7 @@ def post_update(public_id: str):
         return missing
     data = json_body(sch.UpdateCreate, "incident_update")
     update = services.post_update(incident, data.status or incident.status, data.text, data.components or {},
-                                  notify=data.wants_notify, by=g.api_user)
+                                  notify=data.wants_notify, by=g.api_user, bodies=data.bodies)
     return jsonify(statuspage.incident_update(update, incident)), 201
 
 
@@ -121,6 +122,9 @@ def create_component():
         data.name, data.code, group=group, description=data.description, position=data.position,
         showcase=data.showcase, only_show_if_degraded=data.only_show_if_degraded,
         status=data.status or "operational")
+    if data.names or data.descriptions:
+        services.update_component(component, name_translations=data.names or {},
+                                  description_translations=data.descriptions or {})
     return jsonify(statuspage.component(component)), 201
 
 
@@ -134,6 +138,9 @@ def patch_component(ref: str):
     # Only what was sent changes; null clears the description and means "unchanged" elsewhere.
     fields = {k: getattr(data, k) for k in ("name", "description", "position", "showcase", "only_show_if_degraded")
               if k in data.model_fields_set and (k == "description" or getattr(data, k) is not None)}
+    for source, target in (("names", "name_translations"), ("descriptions", "description_translations")):
+        if getattr(data, source) is not None:
+            fields[target] = getattr(data, source)
     if fields:
         services.update_component(component, **fields)
     if data.status:
@@ -155,7 +162,7 @@ def schedule_maintenance():
         data.name, starts, ends, components, body=data.text,
         auto_start=_first(data.auto_start, data.auto_transition_to_maintenance_state, default=True),
         auto_complete=_first(data.auto_complete, data.auto_transition_to_operational_state, default=True),
-        notify=data.wants_notify, by=g.api_user)
+        notify=data.wants_notify, by=g.api_user, language=data.language, names=data.names, bodies=data.bodies)
     return jsonify(statuspage.incident(maintenance)), 201
 
 

@@ -49,6 +49,8 @@ class BannerItem:
     search_text: str
     #: Names of the affected components and of their groups (suggest ranks these highest).
     component_text: str = ""
+    #: The name in the incident's other languages (portal.status.localized).
+    name_translations: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -210,8 +212,13 @@ def _current_state() -> StatusState:
 
 def _banner_item(incident: Incident) -> BannerItem:
     latest = incident.latest_update
-    words = [incident.name] + [u.body for u in incident.updates] + [c.name for c in incident.components]
+    # suggest matches the incident in any of its languages
+    words = ([incident.name] + list((incident.name_translations or {}).values())
+             + [u.body for u in incident.updates]
+             + [t.get("body", "") for u in incident.updates for t in (u.body_translations or {}).values()]
+             + [c.name for c in incident.components])
     return BannerItem(public_id=incident.public_id, name=incident.name, impact=incident.impact,
+                      name_translations=dict(incident.name_translations or {}),
                       status=incident.status, is_maintenance=incident.is_maintenance,
                       updated_at=incident.updated_at, latest_body=latest.body if latest else "",
                       search_text=" ".join(words).lower(),

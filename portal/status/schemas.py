@@ -7,15 +7,21 @@ types and sizes; :mod:`portal.status.services` checks meaning.
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from portal.config import SUPPORTED_LOCALES
 from portal.openapi import TOKEN, WEBHOOK_TOKEN, Operation
 from portal.validation import Line, Schema, Text
 
 #: Component reference (code, public id or name) -> component status.
 ComponentStatuses = dict[Line, Line]
+#: One of the portal's languages.
+Lang = Literal[tuple(SUPPORTED_LOCALES)]
+#: ``{lang: text}`` in further languages (the plain field holds the first language).
+LineTranslations = dict[Lang, Line]
+TextTranslations = dict[Lang, Text]
 #: Positions are small numbers used for sorting.
 Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
@@ -33,6 +39,7 @@ class _Notifying(Schema):
 class _Message(_Notifying):
     body: Text | None = None
     message: Text | None = Field(None, description="Alias of body.")
+    bodies: TextTranslations | None = Field(None, description="The body in further languages, {lang: markdown}.")
 
     @property
     def text(self) -> str:
@@ -43,6 +50,8 @@ class IncidentCreate(_Message):
     """``POST /api/v1/status/incidents`` (optionally wrapped in ``{"incident": {...}}``)."""
 
     name: Line = ""
+    language: Lang | None = Field(None, description="Language of name and body (default: the site's).")
+    names: LineTranslations | None = Field(None, description="The name in further languages, {lang: name}.")
     impact: Line | None = None
     impact_override: Line | None = None
     status: Line | None = None
@@ -53,6 +62,7 @@ class IncidentPatch(_Message):
     """``PATCH /api/v1/status/incidents/{id}``: edit, post an update, add a postmortem."""
 
     name: Line | None = None
+    names: LineTranslations | None = Field(None, description="The name in further languages (replaces them).")
     impact: Line | None = None
     status: Line | None = None
     components: ComponentStatuses | None = None
@@ -80,6 +90,8 @@ class ComponentCreate(Schema):
     code: Line | None = None
     group: Line | None = None
     description: Text | None = None
+    names: LineTranslations | None = Field(None, description="The name in further languages.")
+    descriptions: TextTranslations | None = Field(None, description="The description in further languages.")
     position: Position = 100
     showcase: bool = True
     only_show_if_degraded: bool = False
@@ -91,6 +103,8 @@ class ComponentPatch(Schema):
 
     name: Line | None = None
     description: Text | None = None
+    names: LineTranslations | None = None
+    descriptions: TextTranslations | None = None
     position: Position | None = None
     showcase: bool | None = None
     only_show_if_degraded: bool | None = None
@@ -101,6 +115,8 @@ class MaintenanceCreate(_Message):
     """``POST /api/v1/status/maintenance`` (or ``{"incident": {...}}`` as Statuspage)."""
 
     name: Line = ""
+    language: Lang | None = None
+    names: LineTranslations | None = None
     scheduled_for: Line | None = Field(None, description="ISO 8601 start, e.g. 2030-01-01T22:00:00+01:00.")
     scheduled_until: Line | None = Field(None, description="ISO 8601 end.")
     components: list[Line] | ComponentStatuses | None = None

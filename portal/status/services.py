@@ -23,9 +23,11 @@ from sqlalchemy import func, select
 
 from portal import signals
 from portal.db import utcnow
-from portal.status import history
+from portal.status import history, localized
 from portal.status.archive import PastIncident, PastUpdate, store_past_incident
-from portal.status.maintenance import next_transition, post_maintenance_update, schedule_maintenance, tick
+from portal.status.maintenance import (
+    next_transition, post_maintenance_update, reschedule_maintenance, schedule_maintenance, tick,
+)
 from portal.status.models import (
     CLOSED_STATUSES, COMPLETED, OPERATIONAL, POSTMORTEM, RESOLVED, Component, ComponentGroup, Incident,
     IncidentUpdate,
@@ -96,10 +98,15 @@ def create_component(name: str, code: str | None = None, *, group: ComponentGrou
 
 def update_component(component: Component, **fields) -> Component:
     """Change name, description, position, group, showcase, only_show_if_degraded."""
-    allowed = {"name", "description", "position", "group", "showcase", "only_show_if_degraded"}
+    allowed = {"name", "description", "position", "group", "showcase", "only_show_if_degraded",
+               "name_translations", "description_translations"}
     unknown = set(fields) - allowed
     if unknown:
         raise StatusError(_("Unknown component fields: %(names)s", names=", ".join(sorted(unknown))))
+    first = localized.first_language(None)
+    for key in ("name_translations", "description_translations"):
+        if key in fields:
+            fields[key] = localized.clean_texts(fields[key], first, 200 if key == "name_translations" else 2000)
     for key, value in fields.items():
         setattr(component, key, value)
     component.updated_at = utcnow()
@@ -119,11 +126,18 @@ def set_component_status(component: Component, status: str, at: datetime | None 
 
 def create_incident(name: str, impact: str | None = None, components=None, body: str = "",
                     status: str = "investigating", notify: bool = True, by=None,
-                    at: datetime | None = None, monitoring_key: str | None = None) -> Incident:
-    """Open an incident with its first update and set the affected components."""
+                    at: datetime | None = None, monitoring_key: str | None = None,
+                    language: str | None = None, names: dict | None = None,
+                    bodies: dict | None = None) -> Incident:
+    """Open an incident with its first update and set the affected components.
+
+    ``name``/``body`` are in ``language`` (default: the site's); ``names`` and
+    ``bodies`` ``{lang: text}`` add other languages."""
     name = (name or "").strip()
     if not name:
         raise StatusError(_("An incident needs a name."))
+    language = localized.first_language(language)
+    names = localized.clean_texts(names, language, 300)
     check_incident_status(status, maintenance=False)
     if status in CLOSED_STATUSES:
         raise StatusError(_("A new incident cannot start resolved."))
@@ -134,9 +148,10 @@ def create_incident(name: str, impact: str | None = None, components=None, body:
     at = at or utcnow()
     incident = Incident(name=name, impact=impact, status=status, is_maintenance=False, created_at=at,
                         updated_at=at, started_at=at, created_by=actor(by), monitoring_key=monitoring_key,
-                        component_statuses={})
+                        component_statuses={}, language=language, name_translations=names)
     sess.add(incident)
     update = add_update(sess, incident, status, body or default_body(status), statuses, notify, by, at)
+    localized.set_update_bodies(update, bodies, language)
     signals.incident_event.send(incident, session=sess, incident=incident, update=update,
                                 event="created", notify=notify)
     sess.commit()
@@ -144,10 +159,11 @@ def create_incident(name: str, impact: str | None = None, components=None, body:
 
 
 def post_update(incident: Incident, status: str, body: str = "", components=None, notify: bool = True,
-                by=None, at: datetime | None = None) -> IncidentUpdate:
-    """Add an update to the timeline; resolving restores the components."""
+                by=None, at: datetime | None = None, bodies: dict | None = None) -> IncidentUpdate:
+    """Add an update to the timeline; resolving restores the components.
+    ``bodies`` ``{lang: markdown}``: the update in the incident's other languages."""
     if incident.is_maintenance:
-        return post_maintenance_update(incident, status, body, notify, by, at)
+        return post_maintenance_update(incident, status, body, notify, by, at, bodies=bodies)
     check_incident_status(status, maintenance=False)
     if incident.is_closed:
         raise StatusError(_("This incident is resolved; it takes a postmortem, not updates."))
@@ -157,6 +173,7 @@ def post_update(incident: Incident, status: str, body: str = "", components=None
     if status == RESOLVED:
         statuses = {**restored_statuses(sess, incident), **statuses}
     update = add_update(sess, incident, status, body or default_body(status), statuses, notify, by, at)
+    localized.set_update_bodies(update, bodies, incident.language)
     signals.incident_event.send(incident, session=sess, incident=incident, update=update,
                                 event="resolved" if status == RESOLVED else "updated", notify=notify)
     sess.commit()
@@ -164,14 +181,18 @@ def post_update(incident: Incident, status: str, body: str = "", components=None
 
 
 def resolve(incident: Incident, body: str = "", notify: bool = True, by=None,
-            at: datetime | None = None) -> IncidentUpdate:
+            at: datetime | None = None, bodies: dict | None = None) -> IncidentUpdate:
     if incident.is_maintenance:
-        return post_update(incident, COMPLETED, body, notify=notify, by=by, at=at)
-    return post_update(incident, RESOLVED, body, notify=notify, by=by, at=at)
+        return post_update(incident, COMPLETED, body, notify=notify, by=by, at=at, bodies=bodies)
+    return post_update(incident, RESOLVED, body, notify=notify, by=by, at=at, bodies=bodies)
 
 
-def edit_incident(incident: Incident, name: str | None = None, impact: str | None = None) -> Incident:
-    """Correct the name or impact (no timeline entry, no notification)."""
+def edit_incident(incident: Incident, name: str | None = None, impact: str | None = None,
+                  names: dict | None = None) -> Incident:
+    """Correct the name or impact, or set the name in other languages
+    (no timeline entry, no notification)."""
+    if names is not None:
+        incident.name_translations = localized.clean_texts(names, incident.language, 300)
     if name is not None:
         if not name.strip():
             raise StatusError(_("An incident needs a name."))
@@ -228,6 +249,6 @@ def last_changed() -> tuple[datetime | None, str]:
 __all__ = [
     "PastIncident", "PastUpdate", "StatusError", "add_postmortem", "create_component", "create_group", "create_incident", "edit_incident",
     "find_component", "get_or_create_group", "last_changed", "make_code", "next_transition", "post_update",
-    "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "store_past_incident", "tick",
+    "reschedule_maintenance", "resolve", "schedule_maintenance", "set_component_status", "sort_timeline", "store_past_incident", "tick",
     "update_component",
 ]

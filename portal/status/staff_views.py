@@ -5,17 +5,20 @@ components. Role ``operator`` (or ``admin``). Thin: every write is a service cal
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from portal.auth.decorators import role_required
 from portal.forms import BackForm
 from portal.web import is_safe_redirect
-from portal.status import queries, services
+from portal import db
+from portal.status import incident_templates, queries, reminders, services
+from portal.status.models import IncidentTemplate
 from portal.status.display import status_label
 from portal.status.forms import (
-    ComponentForm, ComponentsPageForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm, MaintenanceUpdateForm,
-    PostmortemForm, UpdateForm, component_choices,
+    ComponentForm, ComponentsPageForm, ComponentStatusForm, GroupForm, IncidentForm, MaintenanceForm,
+    MaintenanceUpdateForm, PostmortemForm, RescheduleForm, TemplateForm, UpdateForm, component_choices,
+    translations_from,
 )
 from portal.status.services import StatusError
 from portal.status.clock import configured_timezone
@@ -39,6 +42,7 @@ def index():
     return render_template("status/staff/index.html", active=queries.active_incidents(),
                            upcoming=queries.upcoming_maintenance(),
                            recent=queries.recent_incidents(limit=20), components=_components(),
+                           notices=reminders.operator_notices(),
                            status_form=ComponentStatusForm())
 
 
@@ -46,12 +50,22 @@ def index():
 def new_incident():
     form = IncidentForm()
     components = _components()
+    template = db.session.get(IncidentTemplate, request.args.get("template", type=int) or 0)
+    prefill: dict = dict(request.form)
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+        if template is not None:  # "new incident from template": the operator reviews, then opens
+            form.name.data, form.impact.data, form.status.data = template.title, template.impact, template.status
+            form.message.data, form.language.data = template.body, template.language
+            prefill = incident_templates.form_values(template)
     failed = False
     if form.validate_on_submit():
         try:
             incident = services.create_incident(
                 form.name.data, impact=form.impact.data, components=component_choices(request.form, components),
-                body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user)
+                body=form.message.data or "", status=form.status.data, notify=form.notify.data, by=current_user,
+                language=form.language.data, names=translations_from(request.form, "name"),
+                bodies=translations_from(request.form, "message"))
         except StatusError as exc:
             flash(str(exc), "error")
             failed = True
@@ -59,8 +73,64 @@ def new_incident():
             flash(_("Incident opened."), "success")
             return redirect(url_for(".incident", public_id=incident.public_id))
     chosen = {str(c.id): s for c, s in component_choices(request.form, components).items()}
-    return render_template("status/staff/incident_new.html", form=form, components=components,
-                           chosen=chosen), 400 if form.errors or failed else 200
+    if template is not None and not form.is_submitted():
+        chosen = {str(c.id): template.component_statuses[c.code] for c in components
+                  if c.code in (template.component_statuses or {})}
+    return render_template("status/staff/incident_new.html", form=form, components=components, chosen=chosen,
+                           prefill=prefill, templates=incident_templates.all_templates()), \
+        400 if form.errors or failed else 200
+
+
+@staff_bp.get("/templates")
+def templates():
+    return render_template("status/staff/templates.html", templates=incident_templates.all_templates())
+
+
+@staff_bp.route("/templates/new", methods=["GET", "POST"], defaults={"template_id": None})
+@staff_bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(template_id: int | None):
+    template = None
+    if template_id is not None:
+        template = db.session.get(IncidentTemplate, template_id) or abort(404)
+    form = TemplateForm(obj=None)
+    components = _components()
+    failed = False
+    if not form.is_submitted():
+        form.language.data = template.language if template else str(get_locale())
+        if template is not None:
+            form.label.data, form.name.data, form.impact.data = template.label, template.title, template.impact
+            form.status.data, form.message.data = template.status, template.body
+    if form.validate_on_submit():
+        by_id = {c.id: c.code for c in components}
+        try:
+            incident_templates.save_template(
+                template, label=form.label.data, title=form.name.data, impact=form.impact.data,
+                status=form.status.data, body=form.message.data or "", language=form.language.data,
+                components={by_id[c.id]: s for c, s in component_choices(request.form, components).items()},
+                names=translations_from(request.form, "name"), bodies=translations_from(request.form, "message"))
+        except StatusError as exc:
+            flash(str(exc), "error")
+            failed = True
+        else:
+            flash(_("Template saved."), "success")
+            return redirect(url_for(".templates"))
+    if form.is_submitted():
+        chosen = {str(c.id): s for c, s in component_choices(request.form, components).items()}
+        prefill = dict(request.form)
+    else:
+        statuses = template.component_statuses if template else {}
+        chosen = {str(c.id): statuses[c.code] for c in components if c.code in statuses}
+        prefill = incident_templates.form_values(template) if template else {}
+    return render_template("status/staff/template_form.html", form=form, template=template, components=components,
+                           chosen=chosen, prefill=prefill), 400 if form.errors or failed else 200
+
+
+@staff_bp.post("/templates/<int:template_id>/delete")
+def delete_template(template_id: int):
+    template = db.session.get(IncidentTemplate, template_id) or abort(404)
+    incident_templates.delete_template(template)
+    flash(_("Template deleted."), "success")
+    return redirect(url_for(".templates"))
 
 
 def _incident_or_404(public_id: str):
@@ -70,12 +140,18 @@ def _incident_or_404(public_id: str):
     return incident
 
 
+def _local(moment):
+    return moment.astimezone(configured_timezone()).replace(tzinfo=None) if moment else None
+
+
 @staff_bp.get("/incidents/<public_id>")
 def incident(public_id: str):
     found = _incident_or_404(public_id)
     form_class = MaintenanceUpdateForm if found.is_maintenance else UpdateForm
     return render_template("status/staff/incident.html", incident=found, components=_components(),
-                           form=form_class(status=found.status), postmortem_form=PostmortemForm(
+                           form=form_class(status=found.status), reschedule_form=RescheduleForm(
+                               scheduled_for=_local(found.scheduled_for), scheduled_until=_local(found.scheduled_until)),
+                           postmortem_form=PostmortemForm(
                                body=found.postmortem_body or ""),
                            chosen={str(k): v for k, v in (found.component_statuses or {}).items()})
 
@@ -91,7 +167,7 @@ def post_update(public_id: str):
     try:
         services.post_update(found, form.status.data, form.message.data or "",
                              component_choices(request.form, _components()), notify=form.notify.data,
-                             by=current_user)
+                             by=current_user, bodies=translations_from(request.form, "message"))
     except StatusError as exc:
         flash(str(exc), "error")
     else:
@@ -141,7 +217,8 @@ def new_maintenance():
                 form.name.data, form.scheduled_for.data.replace(tzinfo=tz),
                 form.scheduled_until.data.replace(tzinfo=tz), chosen, body=form.message.data or "",
                 auto_start=form.auto_start.data, auto_complete=form.auto_complete.data,
-                notify=form.notify.data, by=current_user)
+                notify=form.notify.data, by=current_user, remind_subscribers=form.remind_subscribers.data,
+                remind_hours=form.remind_hours.data, mute_notifications=form.mute_notifications.data)
         except StatusError as exc:
             flash(str(exc), "error")
             failed = True
@@ -150,6 +227,26 @@ def new_maintenance():
             return redirect(url_for(".incident", public_id=maintenance.public_id))
     return render_template("status/staff/maintenance_new.html", form=form, components=components), \
         400 if form.errors or failed else 200
+
+
+@staff_bp.post("/incidents/<public_id>/reschedule")
+def reschedule(public_id: str):
+    """New dates for a maintenance that has not started (its subscribers are told)."""
+    found = _incident_or_404(public_id)
+    form = RescheduleForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the new start and end."), "error")
+        return redirect(url_for(".incident", public_id=public_id))
+    tz = configured_timezone()
+    try:
+        services.reschedule_maintenance(found, form.scheduled_for.data.replace(tzinfo=tz),
+                                        form.scheduled_until.data.replace(tzinfo=tz), notify=form.notify.data,
+                                        by=current_user)
+    except StatusError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Maintenance moved."), "success")
+    return redirect(url_for(".incident", public_id=public_id))
 
 
 @staff_bp.route("/components", methods=["GET", "POST"])
@@ -170,9 +267,12 @@ def components():
     elif request.method == "POST" and form.validate_on_submit():
         group = next((g for g in groups if g.public_id == form.group.data), None)
         try:
-            services.create_component(form.name.data, form.code.data or None, group=group,
-                                      description=form.description.data or None, position=form.position.data,
-                                      showcase=form.showcase.data)
+            component = services.create_component(
+                form.name.data, form.code.data or None, group=group, description=form.description.data or None,
+                position=form.position.data, showcase=form.showcase.data)
+            names, descriptions = translations_from(request.form, "name"), translations_from(request.form, "message")
+            if names or descriptions:
+                services.update_component(component, name_translations=names, description_translations=descriptions)
         except StatusError as exc:
             flash(str(exc), "error")
         else:

@@ -12,6 +12,7 @@ from flask import current_app
 
 from portal.status.clock import configured_timezone
 from portal.outbox.links import external_url
+from portal.status import localized
 from portal.status.display import STATUSPAGE_DESCRIPTIONS, iso_local
 from portal.status.models import Component, ComponentGroup, Incident, IncidentUpdate, worst_status
 
@@ -35,15 +36,27 @@ def status(indicator: str) -> dict:
     return {"indicator": indicator, "description": STATUSPAGE_DESCRIPTIONS[indicator]}
 
 
+def api_lang() -> str:
+    """The language of names and bodies: ``?lang=nl``, else the negotiated one
+    (``Accept-Language``); an incident falls back to its first language."""
+    from flask import has_request_context, request
+
+    from portal.config import SUPPORTED_LOCALES
+
+    if has_request_context() and request.args.get("lang") in SUPPORTED_LOCALES:
+        return request.args["lang"]
+    return localized.reader_lang()
+
+
 def component(item: Component) -> dict:
     return {
         "id": item.public_id,
-        "name": item.name,
+        "name": localized.component_name(item, api_lang()),
         "status": item.status,
         "created_at": iso_local(item.created_at),
         "updated_at": iso_local(item.updated_at),
         "position": item.position,
-        "description": item.description,
+        "description": localized.component_description(item, api_lang()),
         "showcase": item.showcase,
         "start_date": None,
         "group_id": item.group.public_id if item.group else None,
@@ -90,7 +103,7 @@ def incident_update(update: IncidentUpdate, incident: Incident) -> dict:
     return {
         "id": update.public_id,
         "status": update.status,
-        "body": update.body,
+        "body": localized.update_body(update, api_lang()),
         "incident_id": incident.public_id,
         "created_at": iso_local(update.created_at),
         "updated_at": iso_local(update.updated_at),
@@ -105,7 +118,7 @@ def incident_update(update: IncidentUpdate, incident: Incident) -> dict:
 def incident(item: Incident) -> dict:
     data = {
         "id": item.public_id,
-        "name": item.name,
+        "name": localized.incident_name(item, api_lang()),
         "status": item.status,
         "created_at": iso_local(item.created_at),
         "updated_at": iso_local(item.updated_at),

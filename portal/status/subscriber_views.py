@@ -179,23 +179,38 @@ def unsubscribe(token: str):
 @staff_bp.route("/", methods=["GET", "POST"], endpoint="index")
 @role_required("admin", "operator")
 def staff_index():
-    errors, form = {}, {}
+    # Three steps: preview (e-mail and webhook, recipients per channel), an
+    # optional test to oneself, then send only with the confirmation ticked.
+    errors, form, preview = {}, {}, None
     if request.method == "POST":
         form = request.form
         fields = form_fields(schemas.BroadcastForm)
+        action = form.get("action", "preview")
+        locale = fields.locale or current_lang()
         try:
-            broadcast = broadcasts.announce(
+            if action == "send" and form.get("confirm") == "yes":
+                broadcast = broadcasts.announce(
+                    session, subject=fields.subject, body=fields.body, component_id=fields.component or None,
+                    locale=locale, by=current_user.email)
+                flash(_("Your announcement is on its way."), "success")
+                return redirect(url_for("notify_staff.detail", broadcast_id=broadcast.id))
+            content, _ids = broadcasts.announcement_content(
                 session, subject=fields.subject, body=fields.body, component_id=fields.component or None,
-                locale=fields.locale or current_lang(), by=current_user.email)
-            flash(_("Your announcement is on its way."), "success")
-            return redirect(url_for("notify_staff.detail", broadcast_id=broadcast.id))
+                locale=locale)
+            if action == "test":
+                broadcasts.send_test(session, content, locale, current_user.email)
+                flash(_("A test was sent to %(address)s.", address=current_user.email), "success")
+            elif action == "send":
+                errors["confirm"] = _("Tick the confirmation to send.")
+            preview = {"locale": locale, "mail": content[locale], "webhook": content["webhook"],
+                       "counts": broadcasts.recipient_counts(session, fields.component or None)}
         except broadcasts.BroadcastError as exc:
             session.rollback()
             errors["form"] = str(exc)
     items = broadcasts.recent_broadcasts(session)
     counts = broadcasts.delivery_counts(session, [b.id for b in items])
     return render_template("status/staff/broadcasts.html", broadcasts=items, counts=counts, errors=errors, form=form,
-                           components=_components()), 400 if errors else 200
+                           components=_components(), preview=preview), 400 if errors else 200
 
 
 @staff_bp.get("/<int:broadcast_id>")

@@ -11,20 +11,21 @@ and time before the component's first recorded status is "no data".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal import db
 from portal.db import utcnow
 from portal.status.clock import configured_timezone
-from portal.status.display import status_date
+from portal.status.display import status_date, status_percent
 from portal.status.models import (
-    DEGRADED, MAJOR_OUTAGE, OPERATIONAL, PARTIAL_OUTAGE, UNDER_MAINTENANCE, ComponentStatusPeriod, worst_status,
+    DEGRADED, MAJOR_OUTAGE, OPERATIONAL, PARTIAL_OUTAGE, UNDER_MAINTENANCE, ComponentStatusPeriod, Incident,
+    worst_status,
 )
 
 #: Share of a second in each status that counts as up; maintenance is not counted at all.
@@ -122,27 +123,82 @@ def daily_uptime(component_ids, days: int = DAYS, now: datetime | None = None,
     return result
 
 
-def uptime_bars(component_ids) -> dict[int, dict]:
-    """Per component: the 90-day percentage and one (level, text) per day bar.
+@dataclass
+class DayBar:
+    """One day bar: its colour level, its one-line text (title and text
+    alternative), the ISO day and what happened (for the day panel)."""
+
+    level: str
+    text: str
+    day: str
+    percent: str | None
+    events: list = field(default_factory=list)
+
+
+def day_events(component_ids, days: int = DAYS, now: datetime | None = None,
+               tz: ZoneInfo | None = None) -> dict[tuple[int, str], list[dict]]:
+    """``{(component_id, "YYYY-MM-DD"): [{public_id, name, impact, is_maintenance}]}``:
+    the incidents and maintenance that touched a component on a local day.
+
+    Plain dicts (not ORM rows) because the result is memoized across requests.
+    """
+    from portal.status.localized import incident_name  # late: localized imports display
+
+    now = now or utcnow()
+    tz = tz or configured_timezone()
+    today = now.astimezone(tz).date()
+    calendar = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    window_start = day_bounds(calendar[0], tz)[0]
+    ids = set(component_ids)
+    if not ids:
+        return {}
+    begin = func.coalesce(Incident.started_at, Incident.scheduled_for, Incident.created_at)
+    incidents = db.session.scalars(
+        select(Incident).options(selectinload(Incident.components))
+        .where(begin < now, or_(Incident.resolved_at.is_(None), Incident.resolved_at > window_start))
+        .order_by(begin)).all()
+    found: dict[tuple[int, str], list[dict]] = {}
+    for incident in incidents:
+        start = incident.started_at or incident.scheduled_for or incident.created_at
+        end = incident.resolved_at or now
+        if incident.is_maintenance and not incident.started_at and incident.status == "scheduled":
+            continue  # announced, not begun
+        entry = {"public_id": incident.public_id, "name": incident_name(incident),
+                 "impact": incident.impact, "is_maintenance": incident.is_maintenance}
+        for day in calendar:
+            day_start, day_end = day_bounds(day, tz)
+            if start < day_end and end > day_start:
+                for component in incident.components:
+                    if component.id in ids:
+                        found.setdefault((component.id, day.isoformat()), []).append(entry)
+    return found
+
+
+def uptime_bars(component_ids, days: int = DAYS) -> dict[int, dict]:
+    """Per component: the 90-day percentage and one :class:`DayBar` per day.
 
     The text is both the bar's tooltip and its text alternative; day names are
     formatted once per page, not once per bar.
     """
-    results = daily_uptime(component_ids)
+    ids = list(component_ids)
+    results = daily_uptime(ids, days=days)
     if not results:
         return {}
+    events = day_events(ids, days=days)
     day_names = [status_date(d.day) for d in next(iter(results.values())).days]
     no_data, maintenance_only = _("no data"), _("maintenance only")
-    up_format = _("%(day)s: %(percent)s %% up")  # no variables: formatted below, once per bar
+    up_format = _("%(day)s: %(percent)s up")  # no variables: formatted below, once per bar
     bars = {}
     for component_id, result in results.items():
         row = []
         for name, day in zip(day_names, result.days):
             pct = day.percent
-            if pct is not None:
-                text = up_format % {"day": name, "percent": format_decimal(pct, "0.00")}
+            percent = status_percent(pct) if pct is not None else None
+            if percent is not None:
+                text = up_format % {"day": name, "percent": percent}
             else:
                 text = f"{name}: {maintenance_only if day.level == 'maintenance' else no_data}"
-            row.append((day.level, text))
+            iso = day.day.isoformat()
+            row.append(DayBar(day.level, text, iso, percent, events.get((component_id, iso), [])))
         bars[component_id] = {"percent": result.percent, "bars": row}
     return bars

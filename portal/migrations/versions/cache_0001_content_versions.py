@@ -1,13 +1,13 @@
 """Page cache: one version counter per content scope (``kb:en``, ``status``, ...).
 
-Revision ID: pagecache_0001
+Revision ID: cache_0001
 Revises: 0001_base
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
-revision = "pagecache_0001"
+revision = "cache_0001"
 down_revision = "0001_base"
 branch_labels = ("cache",)
 depends_on = None

@@ -1,13 +1,13 @@
 """Search: the change log every server's index follows, and each server's position in it.
 
-Revision ID: search_changes_0001
+Revision ID: search_0003
 Revises: search_0002
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
-revision = "search_changes_0001"
+revision = "search_0003"
 down_revision = "search_0002"
 branch_labels = None
 depends_on = None

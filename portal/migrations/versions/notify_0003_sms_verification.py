@@ -4,7 +4,7 @@ Slack, Teams and SMS subscribers live in ``notify_subscribers`` like e-mail
 and webhook ones (``channel`` tells them apart); a stopped SMS subscriber has
 state ``stopped``. Only the code needs columns.
 
-Revision ID: channels_0001
+Revision ID: notify_0003
 Revises: notify_0002
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 
 from portal.db import UTCDateTime
 
-revision = "channels_0001"
+revision = "notify_0003"
 down_revision = "notify_0002"
 branch_labels = None
 depends_on = None
