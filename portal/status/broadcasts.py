@@ -20,7 +20,7 @@ from portal.db import utcnow
 from portal.i18n import normalize_locale
 from portal.outbox.models import STATE_DEAD, STATE_FAILED, STATE_PENDING, STATE_SENDING, STATE_SENT, Message
 from portal.outbox.rendering import in_locale, render_mail
-from portal.status.localized import component_name, incident_name
+from portal.status.localized import component_name, incident_name, update_body
 from portal.status.fanout import MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, create_broadcast
 from portal.status.subscription_models import Broadcast
 
@@ -69,23 +69,23 @@ def _incident_content(incident, update, event: str) -> dict:
                 window=(display.status_time(incident.scheduled_for), display.status_time(incident.scheduled_until))
                 if incident.is_maintenance and incident.scheduled_for else None,
                 **_placeholders())
-            content[locale] = {"subject": subject, **body, **_channel_content(incident, update, label, incident_url)}
+            content[locale] = {"subject": subject, **body, **_channel_content(incident, update, label, incident_url, locale)}
     with in_locale(SUPPORTED_LOCALES[0]):
         content["webhook"] = _statuspage_document(incident)
     return content
 
 
-def _channel_content(incident, update, label: str, incident_url: str) -> dict:
-    """The Slack/Teams summary and the SMS text of a notice (inside ``in_locale``)."""
+def _channel_content(incident, update, label: str, incident_url: str, locale: str) -> dict:
+    """The Slack/Teams summary and the SMS text of a notice in ``locale`` (inside ``in_locale``)."""
     from portal.status import chat_formats
 
     site = current_app.config["SITE_NAME"]
     return {
         "chat": chat_formats.summary(
-            title=incident.name, text=(update.body if update is not None else "") or "", status=label,
-            components=[c.name for c in incident.components], url=incident_url,
+            title=incident_name(incident, locale), text=(update_body(update, locale) if update is not None else "") or "",
+            status=label, components=[component_name(c, locale) for c in incident.components], url=incident_url,
             severity=chat_formats.severity_of(incident)),
-        "sms": chat_formats.sms_text(site=site, status=label, name=incident.name,
+        "sms": chat_formats.sms_text(site=site, status=label, name=incident_name(incident, locale),
                                      short_url=chat_formats.short_url(incident)),
     }
 
