@@ -106,15 +106,18 @@ def test_this_solved_my_problem_teaches_suggest(app, shop_articles, live_server,
     assert sent.value.post_data_json["query"] == "invoice export"
     page.get_by_text("Great, glad that helped!").wait_for()
     with app.app_context():
-        for _ in range(50):  # the event is sent with keepalive; give the server a moment
-            learned = set(session.execute(select(LearnedArticleSignal.article_slug, LearnedArticleSignal.term)))
-            if learned:
-                break
-            session.rollback()
-            page.wait_for_timeout(100)
         from portal.search import learning
 
         with app.test_request_context("/"):
             expected = set(learning.terms("invoice export", "en"))
+        # the event is sent with keepalive; give the server a moment. Wait for every
+        # term: the test's session may share the server's connection (SQLite in
+        # tests) and see the first of its rows before the event's commit.
+        for _ in range(50):
+            learned = set(session.execute(select(LearnedArticleSignal.article_slug, LearnedArticleSignal.term)))
+            if {term for _slug, term in learned} == expected:
+                break
+            session.rollback()
+            page.wait_for_timeout(100)
     assert {slug for slug, _term in learned} == {"invoice-export"}
     assert expected and {term for _slug, term in learned} == expected
