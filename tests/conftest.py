@@ -115,6 +115,12 @@ def make_app(tmp_path, database_url):
 
     yield factory
     for app in apps:
+        # threads a test's server-start hooks began stop before their database goes
+        for stop_key, thread_key in (("portal.search.follower_stop", "portal.search.follower_thread"),
+                                     ("portal.notify.worker_stop", "portal.notify.worker_thread")):
+            if stop_key in app.extensions:
+                app.extensions[stop_key].set()
+                app.extensions[thread_key].join(timeout=20)
         engine = app.extensions.get("portal.engine")
         if engine is not None:
             engine.dispose()

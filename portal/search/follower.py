@@ -308,6 +308,7 @@ def start_in_process(app) -> threading.Thread | None:
     thread = threading.Thread(target=follower.run, args=(stop, float(app.config["SEARCH_FOLLOW_POLL_SECONDS"])),
                               name="portal-index-follower", daemon=True)
     app.extensions["portal.search.follower_stop"] = stop
+    app.extensions["portal.search.follower_thread"] = thread
     thread.start()
     return thread
 
