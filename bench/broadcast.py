@@ -204,6 +204,8 @@ def main() -> int:
             "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port,
             "WORKER_BATCH_SIZE": args.batch, "WORKER_POLL_SECONDS": 0.05, "BROADCAST_CHUNK_SIZE": 1000,
             "WEBHOOK_CONCURRENCY": 16, "SITE_URL": "https://help.example.com",
+            # incident fan-out only: the component_update webhooks are their own broadcast
+            "WEBHOOK_COMPONENT_UPDATES": False,
         })
         with app.app_context():
             migrations.upgrade(engine())
